@@ -9,13 +9,13 @@ import pytest
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent / "quickbooks_connector"
 CORE_PACKAGES = ("qbo", "emulator", "mapping", "sync")
+CORE_MODULES = ("demo.py",)
 FRAMEWORK_MODULES = ("frappe", "erpnext")
 
 
 def core_modules() -> list[Path]:
-	return sorted(
-		path for package in CORE_PACKAGES for path in (PACKAGE_ROOT / package).rglob("*.py") if path.is_file()
-	)
+	packaged = [path for package in CORE_PACKAGES for path in (PACKAGE_ROOT / package).rglob("*.py")]
+	return sorted([*packaged, *(PACKAGE_ROOT / module for module in CORE_MODULES)])
 
 
 def imported_roots(path: Path) -> set[str]:

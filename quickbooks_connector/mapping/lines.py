@@ -1,0 +1,295 @@
+"""Shared machinery for invoices and bills: planned lines, account and tax-code resolution, currency, line math.
+
+A document is first planned as `Line`s in ERPNext's own signs (what each GL row credits on a sale / debits on a
+purchase, in document currency), so that the plan can be checked against ERPNext's total before anything is sent;
+returns are negated afterwards into positive credit memos / vendor credits. Resolution then looks up every account
+and tax code, recording all gaps in one `Problems` list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Literal
+
+from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef, QBOTaxCodeRef
+from quickbooks_connector.mapping.errors import RETRY, Problems
+from quickbooks_connector.mapping.money import ZERO, fmt, money, plain, round_to, to_decimal
+from quickbooks_connector.mapping.naming import DESCRIPTION_MAX, plain_text
+
+LineKind = Literal["item", "account", "text"]
+
+# ERPNext books differences up to 5 in the last currency digit to the round-off account (round_off_debit_credit);
+# anything larger between a plan and ERPNext's total means the document uses something the mapping does not cover.
+ROUNDING_TOLERANCE = Decimal("0.05")
+
+
+@dataclass(frozen=True)
+class Line:
+	"""One planned line. `kind`: "item" (a sales item line, or an expense line of a bill), "account" (an amount
+	posted straight to an account: charges, discounts, rounding, write-offs), "text" (zero-amount, description only).
+	`taxed_by`: the tax accounts of rows QuickBooks computes (see taxes.qbo_computes) that tax this line."""
+
+	kind: LineKind
+	account: str | None
+	amount: Decimal
+	description: str
+	where: str
+	role: str = ""
+	item_code: str = ""
+	qty: Decimal | None = None
+	rate: Decimal | None = None
+	taxed_by: frozenset[str] = frozenset()
+	template: str | None = None
+	service_date: str | None = None
+
+	@property
+	def usage(self) -> str:
+		"""How the line uses its account, for messages: "income, line 2 item WIDGET-A"."""
+		return f"{self.role}, {self.where}" if self.role else self.where
+
+	def negated(self) -> Line:
+		qty = -self.qty if self.qty is not None else None
+		return replace(self, amount=-self.amount, qty=qty)
+
+
+@dataclass(frozen=True)
+class ResolvedLine:
+	line: Line
+	account: QBOAccountRef | None = None
+	tax_code: dict | None = None
+
+
+class AccountBook:
+	"""Looks accounts up in the mapping; each unmapped account becomes one problem naming all of its uses."""
+
+	def __init__(self, ctx: MappingContext, problems: Problems):
+		self.ctx = ctx
+		self.problems = problems
+		self._missing: dict[str, list[str]] = {}
+
+	def get(self, account: str | None, usage: str) -> QBOAccountRef | None:
+		if not account:
+			self.problems.add(
+				f"No ERPNext account is set for {usage}.",
+				f"Set the account on the document (amend it) or in the company defaults, {RETRY}.",
+			)
+			return None
+		ref = self.ctx.account_map.get(account)
+		if ref is None:
+			uses = self._missing.setdefault(account, [])
+			if usage not in uses:
+				uses.append(usage)
+		return ref
+
+	def report(self) -> None:
+		for account, uses in self._missing.items():
+			self.problems.add(
+				f"ERPNext account '{account}' ({'; '.join(uses)}) is not mapped to a QuickBooks account.",
+				f"Add it under QuickBooks Settings > Account Mapping, {RETRY}.",
+			)
+
+
+class TaxCodes:
+	"""Chooses each line's TaxCodeRef. US: "TAX"/"NON". Elsewhere: the line's Item Tax Template mapping, else the
+	one code its tax accounts map to, else the exempt code."""
+
+	def __init__(self, ctx: MappingContext, problems: Problems):
+		self.ctx = ctx
+		self.problems = problems
+		self._unmapped: dict[str, list[str]] = {}
+		self._conflicts: dict[tuple[tuple[str, str], ...], list[str]] = {}
+
+	def for_line(self, line: Line) -> dict | None:
+		if self.ctx.is_us:
+			return {"value": "TAX" if line.taxed_by else "NON"}
+		if line.template and line.template in self.ctx.tax_code_map:
+			return self.ctx.tax_code_map[line.template].ref()
+		if not line.taxed_by:
+			return self.exempt(line.where)
+		codes: dict[str, QBOTaxCodeRef] = {}
+		for account in sorted(line.taxed_by):
+			code = self.ctx.tax_code_map.get(account)
+			if code is None:
+				self._unmapped.setdefault(account, []).append(line.where)
+			else:
+				codes[account] = code
+		if len(codes) != len(line.taxed_by):
+			return None
+		if len({code.id for code in codes.values()}) > 1:
+			pairs = tuple((account, code.name or code.id) for account, code in codes.items())
+			self._conflicts.setdefault(pairs, []).append(line.where)
+			return None
+		return next(iter(codes.values())).ref()
+
+	def exempt(self, where: str) -> dict | None:
+		if self.ctx.is_us:
+			return {"value": "NON"}
+		if self.ctx.exempt_tax_code is None:
+			self.problems.add(
+				f"QuickBooks needs a tax code on every line in this country, and {where} bears no tax.",
+				f"Choose the exempt/zero-rated tax code under QuickBooks Settings > Tax Code Mapping, {RETRY}.",
+			)
+			return None
+		return self.ctx.exempt_tax_code.ref()
+
+	def report(self) -> None:
+		for account, uses in self._unmapped.items():
+			self.problems.add(
+				f"ERPNext tax account '{account}' (taxes {'; '.join(dict.fromkeys(uses))}) is not mapped to a "
+				"QuickBooks tax code.",
+				f"Add it under QuickBooks Settings > Tax Code Mapping, {RETRY}.",
+			)
+		for pairs, uses in self._conflicts.items():
+			mapped = ", ".join(f"'{account}' -> {code}" for account, code in pairs)
+			self.problems.add(
+				f"QuickBooks allows one tax code per line, but {'; '.join(uses)} {'is' if len(uses) == 1 else 'are'} "
+				f"taxed by tax accounts that map to different QuickBooks tax codes ({mapped}).",
+				"Map these tax accounts to one combined QuickBooks tax code (a tax group holding all their rates) "
+				"under QuickBooks Settings > Tax Code Mapping, or give the item an Item Tax Template mapped to such "
+				f"a code, {RETRY}.",
+			)
+
+
+def check_currency(currency: str, ctx: MappingContext, problems: Problems, what: str) -> None:
+	if ctx.company_currency != ctx.qbo_home_currency:
+		problems.add(
+			f"The ERPNext company keeps its books in {ctx.company_currency} but the QuickBooks company's home "
+			f"currency is {ctx.qbo_home_currency}.",
+			"Connect a QuickBooks company whose home currency is the ERPNext company currency (QuickBooks cannot "
+			f"change a home currency), {RETRY}.",
+		)
+	if currency != ctx.qbo_home_currency and not ctx.multicurrency:
+		problems.add(
+			f"{what} is in {currency} but Multicurrency is off in QuickBooks.",
+			"Turn on Multicurrency in QuickBooks: Settings > Account and settings > Advanced > Currency, then "
+			"Retry.",
+		)
+
+
+def currency_fields(currency: str, exchange_rate: Decimal, ctx: MappingContext) -> dict:
+	fields: dict = {}
+	if ctx.multicurrency or currency != ctx.qbo_home_currency:
+		fields["CurrencyRef"] = {"value": currency}
+	if currency != ctx.qbo_home_currency:
+		fields["ExchangeRate"] = plain(exchange_rate)
+	return fields
+
+
+PARTY_ACCOUNT_FIELDS = {"Accounts Receivable": "ARAccountRef", "Accounts Payable": "APAccountRef"}
+
+
+def party_account_field(account: str | None, ctx: MappingContext) -> dict:
+	"""The receivable/payable account the document posts to, when it is mapped to such an account in QuickBooks
+	(e.g. a separate A/R for EUR customers). Unmapped, QuickBooks books it on its default A/R or A/P account."""
+	ref = ctx.account_map.get(account or "")
+	key = PARTY_ACCOUNT_FIELDS.get(ref.account_type) if ref else None
+	return {key: ref.ref()} if key else {}
+
+
+def qty_and_price(qty: Decimal, rate: Decimal | None, amount: Decimal) -> tuple[Decimal, Decimal] | None:
+	"""Qty and UnitPrice such that round(Qty x UnitPrice, 2) == Amount (QuickBooks error 6070 otherwise): the
+	ERPNext rate when it fits, else the shortest quotient (up to 10 decimals) that fits, else None (send Amount
+	only)."""
+	if qty == 0:
+		return None
+	if rate is not None and money(qty * rate) == amount:
+		return plain(qty), plain(rate)
+	quotient = amount / qty
+	for places in range(2, 11):
+		price = round_to(quotient, places)
+		if money(qty * price) == amount:
+			return plain(qty), plain(price)
+	return None
+
+
+def describe(row: Mapping) -> str:
+	text = (
+		plain_text(row.get("description")) or plain_text(row.get("item_name")) or (row.get("item_code") or "")
+	)
+	return text[:DESCRIPTION_MAX]
+
+
+def residual_line(
+	erp_total: Decimal, planned: Decimal, ctx: MappingContext, problems: Problems, what: str
+) -> Line | None:
+	"""The cent difference ERPNext itself books to the round-off account (e.g. taxes included in the print rate),
+	or a problem when the plan is further off than rounding can explain."""
+	difference = money(erp_total - planned)
+	if difference == 0:
+		return None
+	if abs(difference) > ROUNDING_TOLERANCE:
+		problems.add(
+			f"The amounts this {what} posts add up to {fmt(planned)}, but its ERPNext total is {fmt(erp_total)} "
+			f"(difference {fmt(difference)}); it uses something the connector cannot map.",
+			"Check the document's taxes and totals in ERPNext (cancel and amend it if they are wrong) or record it "
+			f"in QuickBooks by hand, {RETRY}.",
+		)
+		return None
+	if not ctx.round_off_account:
+		problems.add(
+			f"This {what} has a rounding difference of {fmt(difference)} but no round-off account is configured.",
+			f"Set the company's Round Off Account in QuickBooks Settings, {RETRY}.",
+		)
+		return None
+	return Line("account", ctx.round_off_account, difference, "Rounding difference", "rounding difference")
+
+
+def rounding_lines(doc: Mapping, ctx: MappingContext, problems: Problems, what: str) -> list[Line]:
+	"""ERPNext's rounding adjustment (rounded_total - grand_total), posted to the round-off account."""
+	adjustment = amount_of(doc, "rounding_adjustment")
+	if not adjustment or not to_decimal(doc.get("base_rounding_adjustment")):
+		return []
+	if not ctx.round_off_account:
+		problems.add(
+			f"The {what} has a rounding adjustment of {fmt(adjustment)} but no round-off account is configured.",
+			f"Set the company's Round Off Account in QuickBooks Settings, {RETRY}.",
+		)
+		return []
+	return [Line("account", ctx.round_off_account, adjustment, "Rounding adjustment", "rounding adjustment")]
+
+
+def grand_total(doc: Mapping) -> Decimal:
+	"""What ERPNext posts to the party account: the rounded total when it is used, else the grand total."""
+	if to_decimal(doc.get("rounding_adjustment")) and to_decimal(doc.get("rounded_total")):
+		return amount_of(doc, "rounded_total")
+	return amount_of(doc, "grand_total")
+
+
+def sum_amounts(lines: list[Line]) -> Decimal:
+	return sum((line.amount for line in lines), ZERO)
+
+
+def flag(doc: Mapping, fieldname: str) -> bool:
+	return bool(doc.get(fieldname))
+
+
+def amount_of(doc: Mapping, fieldname: str) -> Decimal:
+	return money(to_decimal(doc.get(fieldname)))
+
+
+@dataclass
+class Plan:
+	"""A planned invoice/bill: resolved lines plus totals, before QuickBooks ids are known."""
+
+	doctype: str
+	name: str
+	entity: str
+	party: str
+	currency: str
+	exchange_rate: Decimal
+	lines: list[ResolvedLine]
+	erp_total: Decimal
+	erp_tax: Decimal
+	doc_number: str
+	note: str
+	txn_date: str | None
+	due_date: str | None
+	txn_tax_code: dict | None = None  # US sales: TxnTaxCodeRef
+	settlements: list[tuple[QBOAccountRef, Decimal, str]] = field(
+		default_factory=list
+	)  # paid at once: POS, "Is Paid"
+	application_bank: QBOAccountRef | None = (
+		None  # vendor credit applied to its bill: bank of the zero payment
+	)

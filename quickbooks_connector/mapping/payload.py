@@ -1,0 +1,36 @@
+"""What `build_payload` and friends return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from quickbooks_connector.mapping.money import ZERO
+
+MAIN = "main"
+
+
+@dataclass(frozen=True)
+class QBOPayload:
+	"""One QuickBooks record to create.
+
+	- entity: "Invoice", "CreditMemo", "Bill", "VendorCredit", "Payment", "BillPayment", "JournalEntry".
+	- key: "main" for the document's own record; companions have their own stable key ("deductions",
+	  "apply-credit", "pos-payment-1" ...) for request ids and for Refs.companions.
+	- erp_total: the TotalAmt QuickBooks must show, in document currency (positive for returns).
+	- erp_tax: the TxnTaxDetail.TotalTax QuickBooks must show (US bills: 0, their taxes are expense lines).
+	"""
+
+	entity: str
+	body: dict
+	doc_number: str | None
+	erp_total: Decimal
+	erp_tax: Decimal = ZERO
+	key: str = MAIN
+
+
+@dataclass(frozen=True)
+class Skip:
+	"""The document is deliberately not sent; `reason` is shown on the sync record."""
+
+	reason: str

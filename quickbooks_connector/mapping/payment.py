@@ -1,0 +1,437 @@
+"""Payment Entry -> QuickBooks Payment / BillPayment (and Internal Transfer -> JournalEntry).
+
+- Receive from a Customer -> Payment: TotalAmt = `paid_amount` (party currency, the receivable account's),
+  ExchangeRate = `source_exchange_rate`, DepositToAccountRef = the mapped `paid_to`. One Line per reference to a
+  Sales Invoice (LinkedTxn to the Invoice, or to the CreditMemo when a return is allocated negatively).
+- Pay to a Supplier -> BillPayment: TotalAmt = `received_amount` (payable account's currency), ExchangeRate =
+  `target_exchange_rate`, PayType CreditCard when the mapped `paid_from` is a QuickBooks credit card account, else
+  Check. One Line per Purchase Invoice reference (Bill / VendorCredit).
+- Amounts not allocated to a document QuickBooks has (advances, Sales/Purchase Orders, Journal Entries) stay
+  unapplied: QuickBooks keeps them as the party's credit (UnappliedAmt), just as ERPNext keeps an advance on the
+  party account. The PrivateNote says what they were allocated to in ERPNext.
+- Deductions (write-offs, bank charges, discounts taken) -> a JournalEntry created first (prerequisite
+  "deductions") that debits each deduction account and credits the receivable/payable with the party as Entity;
+  the payment applies it like a credit (LinkedTxn TxnType JournalEntry), so the party's balance moves by the full
+  allocation while the bank moves by the money actually paid. ERPNext keeps deductions in company currency; for a
+  foreign-currency party they are converted at the payment's rate (a cent of home-currency difference is possible).
+  Exchange gain/loss rows are not sent: QuickBooks books realised exchange differences itself.
+- Internal Transfer between accounts in the company currency -> JournalEntry (credit paid_from, debit paid_to,
+  deductions). Other kinds (refunds to customers, receipts from suppliers, employee/shareholder payments, transfers
+  across currencies, payments with taxes) are skipped with the reason, to be recorded by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef
+from quickbooks_connector.mapping.errors import RETRY, MappingError, Problems
+from quickbooks_connector.mapping.lines import (
+	AccountBook,
+	check_currency,
+	currency_fields,
+	flag,
+	party_account_field,
+)
+from quickbooks_connector.mapping.money import ZERO, fmt, money, plain, to_decimal
+from quickbooks_connector.mapping.naming import doc_number, private_note, reference_number
+from quickbooks_connector.mapping.payload import QBOPayload, Skip
+from quickbooks_connector.mapping.purchase import pay_from
+from quickbooks_connector.mapping.refs import Dependencies, LinkedDoc, PartySpec, Refs
+
+DOCTYPE = "Payment Entry"
+DEDUCTIONS = "deductions"
+CUSTOMER_DOCTYPES = ("Sales Invoice",)
+SUPPLIER_DOCTYPES = ("Purchase Invoice",)
+
+
+@dataclass(frozen=True)
+class Allocation:
+	doctype: str
+	name: str
+	amount: Decimal  # party currency, negative for a return allocated against the payment
+
+
+@dataclass
+class PaymentPlan:
+	name: str
+	kind: str  # "Customer" | "Vendor" | "Transfer"
+	party: str
+	currency: str
+	exchange_rate: Decimal
+	total: Decimal
+	bank: QBOAccountRef | None
+	party_account: QBOAccountRef | None
+	allocations: list[Allocation]
+	deductions: list[tuple[QBOAccountRef, Decimal]]
+	notes: list[str] = field(default_factory=list)
+	txn_date: str | None = None
+	reference: str = ""
+
+	@property
+	def deduction_total(self) -> Decimal:
+		return sum((amount for _, amount in self.deductions), ZERO)
+
+
+def plan(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
+	name = doc["name"]
+	payment_type = doc.get("payment_type")
+	party_type = doc.get("party_type")
+	if payment_type == "Internal Transfer":
+		return _plan_transfer(doc, ctx)
+	kind = {("Receive", "Customer"): "Customer", ("Pay", "Supplier"): "Vendor"}.get(
+		(payment_type, party_type)
+	)
+	if kind is None:
+		return Skip(_skip_reason(name, payment_type, party_type))
+	if doc.get("taxes"):
+		return Skip(
+			f"{DOCTYPE} {name} carries Advance Taxes and Charges, which the connector does not push. Record the "
+			"payment in QuickBooks by hand."
+		)
+	problems = Problems(f"{DOCTYPE} {name}")
+	receive = kind == "Customer"
+	currency = (
+		doc.get("paid_from_account_currency" if receive else "paid_to_account_currency") or ""
+	).upper()
+	currency = currency or ctx.company_currency
+	check_currency(currency, ctx, problems, f"{DOCTYPE} {name}")
+	rate = to_decimal(doc.get("source_exchange_rate" if receive else "target_exchange_rate") or 1)
+	accounts = AccountBook(ctx, problems)
+	bank_field = "paid_to" if receive else "paid_from"
+	bank = accounts.get(
+		doc.get(bank_field), "bank/cash account the payment " + ("went into" if receive else "came from")
+	)
+	_check_bank_currency(doc, bank_field, currency, ctx, problems)
+
+	allocations, notes = _allocations(doc, CUSTOMER_DOCTYPES if receive else SUPPLIER_DOCTYPES)
+	unallocated = money(doc.get("unallocated_amount"))
+	if unallocated:
+		notes.append(f"{fmt(unallocated)} {currency} unallocated (advance) is left unapplied")
+		if flag(doc, "book_advance_payments_in_separate_party_account"):
+			problems.add(
+				f"The unallocated {fmt(unallocated)} is booked on a separate advance account in ERPNext, while "
+				"QuickBooks keeps unapplied payments on the receivable/payable account.",
+				"Allocate the payment to invoices in ERPNext (Payment Reconciliation) or turn off 'Book Advance "
+				f"Payments in Separate Party Account', {RETRY}.",
+			)
+
+	deductions, deduction_notes = _deductions(doc, accounts, ctx)
+	notes.extend(deduction_notes)
+	party_account = None
+	if deductions:
+		party_field = "paid_from" if receive else "paid_to"
+		party_account = accounts.get(doc.get(party_field), "party account of the deductions journal")
+		deductions = _in_party_currency(deductions, rate)
+		detail = ", ".join(f"{account.name} {fmt(amount)}" for account, amount in deductions)
+		notes.append(f"deductions {detail} in a journal entry")
+	accounts.report()
+	problems.raise_if_any()
+	return PaymentPlan(
+		name=name,
+		kind=kind,
+		party=doc["party"],
+		currency=currency,
+		exchange_rate=rate,
+		total=money(doc.get("paid_amount" if receive else "received_amount")),
+		bank=bank,
+		party_account=party_account,
+		allocations=allocations,
+		deductions=deductions,
+		notes=notes,
+		txn_date=doc.get("posting_date"),
+		reference=reference_number(doc.get("reference_no")),
+	)
+
+
+def _allocations(doc: Mapping, linkable: tuple[str, ...]) -> tuple[list[Allocation], list[str]]:
+	"""Allocations to documents QuickBooks has, merged per document (ERPNext has one row per payment term), and
+	notes for the amounts that stay unapplied."""
+	allocated: dict[tuple[str, str], Decimal] = {}
+	notes = []
+	for ref in doc.get("references") or []:
+		amount = money(ref.get("allocated_amount"))
+		if not amount:
+			continue
+		if ref.get("reference_doctype") in linkable:
+			key = (ref["reference_doctype"], ref["reference_name"])
+			allocated[key] = allocated.get(key, ZERO) + amount
+		else:
+			notes.append(
+				f"{fmt(amount)} allocated to {ref.get('reference_doctype')} {ref.get('reference_name')} in ERPNext "
+				"is left unapplied"
+			)
+	allocations = [
+		Allocation(doctype, name, amount) for (doctype, name), amount in allocated.items() if amount
+	]
+	return allocations, notes
+
+
+def _deductions(
+	doc: Mapping, accounts: AccountBook, ctx: MappingContext
+) -> tuple[list[tuple[QBOAccountRef, Decimal]], list[str]]:
+	"""(account, company-currency amount) per deduction row, leaving exchange gain/loss rows to QuickBooks."""
+	deductions, notes = [], []
+	for row in doc.get("deductions") or []:
+		amount = money(row.get("amount"))
+		if not amount:
+			continue
+		if row.get("is_exchange_gain_loss"):
+			notes.append(f"exchange gain/loss {fmt(amount)} {ctx.company_currency} is booked by QuickBooks")
+			continue
+		account = accounts.get(
+			row.get("account"), f"deduction '{row.get('description') or row.get('account')}'"
+		)
+		if account is not None:
+			deductions.append((account, amount))
+	return deductions, notes
+
+
+def dependencies(doc: Mapping, ctx: MappingContext) -> Dependencies | Skip:
+	planned = plan(doc, ctx)
+	if isinstance(planned, Skip):
+		return planned
+	if planned.kind == "Transfer":
+		return Dependencies(party=None)
+	linked = tuple(
+		LinkedDoc(allocation.doctype, allocation.name, f"{DOCTYPE} {planned.name} is allocated to it")
+		for allocation in planned.allocations
+	)
+	return Dependencies(party=PartySpec(planned.kind, planned.party, planned.currency), linked=linked)
+
+
+def build_prerequisites(doc: Mapping, ctx: MappingContext, refs: Refs) -> list[QBOPayload]:
+	planned = plan(doc, ctx)
+	if isinstance(planned, Skip) or planned.kind == "Transfer" or not planned.deductions:
+		return []
+	body = build_deduction_journal(
+		party_kind=planned.kind,
+		party_id=refs.require_party(),
+		party_account=planned.party_account,
+		deductions=planned.deductions,
+		txn_date=planned.txn_date,
+		doc_number=doc_number(planned.name),
+		private_note=private_note(DOCTYPE, planned.name, "deductions"),
+		**_currency_kwargs(planned, ctx),
+	)
+	return [QBOPayload("JournalEntry", body, doc_number(planned.name), ZERO, key=DEDUCTIONS)]
+
+
+def build_payload(doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload | Skip:
+	planned = plan(doc, ctx)
+	if isinstance(planned, Skip):
+		return planned
+	if planned.kind == "Transfer":
+		return _transfer_payload(planned, ctx)
+	lines = [_allocation_line(allocation, refs, planned.kind) for allocation in planned.allocations]
+	if planned.deductions and planned.deduction_total:
+		journal_id = refs.companions.get(DEDUCTIONS)
+		if not journal_id:
+			raise LookupError(
+				"Refs.companions has no 'deductions' JournalEntry: create build_prerequisites first"
+			)
+		lines.append(
+			{
+				"Amount": abs(planned.deduction_total),
+				"LinkedTxn": [{"TxnId": journal_id, "TxnType": "JournalEntry"}],
+			}
+		)
+	note = private_note(DOCTYPE, planned.name, *_reference_note(planned), *planned.notes)
+	body: dict = {
+		"TotalAmt": planned.total,
+		"TxnDate": planned.txn_date,
+		"PrivateNote": note,
+		**currency_fields(planned.currency, planned.exchange_rate, ctx),
+		**party_account_field(doc.get("paid_from" if planned.kind == "Customer" else "paid_to"), ctx),
+	}
+	if lines:
+		body["Line"] = lines
+	if planned.kind == "Customer":
+		body["CustomerRef"] = {"value": refs.require_party()}
+		body["PaymentRefNum"] = planned.reference or doc_number(planned.name)
+		body["DepositToAccountRef"] = planned.bank.ref()
+		return QBOPayload("Payment", body, None, planned.total)
+	body["VendorRef"] = {"value": refs.require_party()}
+	body["DocNumber"] = doc_number(planned.name)
+	body.update(pay_from(planned.bank))
+	return QBOPayload("BillPayment", body, doc_number(planned.name), planned.total)
+
+
+def build_followups(doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str) -> list[QBOPayload]:
+	return []
+
+
+def build_deduction_journal(
+	*,
+	party_kind: str,
+	party_id: str,
+	party_account: QBOAccountRef,
+	deductions: list[tuple[QBOAccountRef, Decimal]],
+	txn_date: str | None = None,
+	doc_number: str | None = None,
+	private_note: str = "",
+	currency: str | None = None,
+	exchange_rate: Decimal | None = None,
+) -> dict:
+	"""JournalEntry for a payment's deductions: each (account, amount) is debited (credited when negative) and the
+	party's receivable/payable takes the opposite side with the party as Entity, so the payment can apply it."""
+	lines = [_journal_line(account, amount, f"Deduction: {account.name}") for account, amount in deductions]
+	total = sum((amount for _, amount in deductions), ZERO)
+	if total:
+		party_line = _journal_line(party_account, -total, "Deductions of the payment")
+		party_line["JournalEntryLineDetail"]["Entity"] = {
+			"Type": party_kind,
+			"EntityRef": {"value": party_id},
+		}
+		lines.append(party_line)
+	body: dict = {"Line": lines}
+	if doc_number:
+		body["DocNumber"] = doc_number
+	if txn_date:
+		body["TxnDate"] = txn_date
+	if private_note:
+		body["PrivateNote"] = private_note
+	if currency:
+		body["CurrencyRef"] = {"value": currency}
+	if exchange_rate is not None:
+		body["ExchangeRate"] = plain(exchange_rate)
+	return body
+
+
+def _journal_line(account: QBOAccountRef, debit: Decimal, description: str) -> dict:
+	return {
+		"DetailType": "JournalEntryLineDetail",
+		"Amount": abs(debit),
+		"Description": description,
+		"JournalEntryLineDetail": {
+			"PostingType": "Debit" if debit > 0 else "Credit",
+			"AccountRef": account.ref(),
+		},
+	}
+
+
+def _allocation_line(allocation: Allocation, refs: Refs, kind: str) -> dict:
+	txn = refs.require_linked(allocation.doctype, allocation.name)
+	credits = ("CreditMemo",) if kind == "Customer" else ("VendorCredit",)
+	if (allocation.amount < 0) != (txn.entity in credits):
+		raise MappingError(
+			f"{DOCTYPE} allocates {fmt(allocation.amount)} to {allocation.doctype} {allocation.name}, which is a "
+			f"{txn.entity} in QuickBooks; a {'negative' if allocation.amount < 0 else 'positive'} allocation cannot "
+			"apply to it.",
+			f"Correct the allocation in ERPNext (cancel and amend the payment), {RETRY}.",
+		)
+	return {"Amount": abs(allocation.amount), "LinkedTxn": [{"TxnId": txn.id, "TxnType": txn.entity}]}
+
+
+def _in_party_currency(
+	deductions: list[tuple[QBOAccountRef, Decimal]], rate: Decimal
+) -> list[tuple[QBOAccountRef, Decimal]]:
+	"""ERPNext keeps deductions in company currency; the journal is in the party's currency."""
+	if rate == 1:
+		return deductions
+	return [(account, money(amount / rate)) for account, amount in deductions]
+
+
+def _check_bank_currency(
+	doc: Mapping, bank_field: str, currency: str, ctx: MappingContext, problems: Problems
+) -> None:
+	bank_currency = (doc.get(f"{bank_field}_account_currency") or currency).upper()
+	if bank_currency not in (currency, ctx.qbo_home_currency):
+		problems.add(
+			f"The payment is in {currency} but its bank account '{doc.get(bank_field)}' is in {bank_currency}; "
+			f"QuickBooks moves a {currency} payment only through a {currency} or {ctx.qbo_home_currency} account.",
+			f"Record the currency exchange as an Internal Transfer and pay from a {currency} account, {RETRY}.",
+		)
+
+
+def _currency_kwargs(planned: PaymentPlan, ctx: MappingContext) -> dict:
+	fields = currency_fields(planned.currency, planned.exchange_rate, ctx)
+	return {
+		"currency": fields.get("CurrencyRef", {}).get("value"),
+		"exchange_rate": fields.get("ExchangeRate"),
+	}
+
+
+def _reference_note(planned: PaymentPlan) -> list[str]:
+	return [f"reference {planned.reference}"] if planned.reference else []
+
+
+def _skip_reason(name: str, payment_type: str | None, party_type: str | None) -> str:
+	if payment_type == "Pay" and party_type == "Customer":
+		what = "a refund paid to a customer"
+		how = "as a Refund Receipt or a cheque against the customer's credit"
+	elif payment_type == "Receive" and party_type == "Supplier":
+		what = "a refund received from a supplier"
+		how = "as a deposit applied to the supplier's credit"
+	else:
+		what = f"a {payment_type or 'payment'} with party type {party_type or 'none'}"
+		how = "by hand"
+	return f"{DOCTYPE} {name} is {what}, which the connector does not push. Record it in QuickBooks {how}."
+
+
+def _plan_transfer(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
+	name = doc["name"]
+	currencies = {
+		(doc.get("paid_from_account_currency") or ctx.company_currency).upper(),
+		(doc.get("paid_to_account_currency") or ctx.company_currency).upper(),
+	}
+	if currencies != {ctx.company_currency} or doc.get("taxes"):
+		return Skip(
+			f"{DOCTYPE} {name} is an internal transfer across currencies or with taxes, which the connector does "
+			"not push. Record it in QuickBooks as a Transfer by hand."
+		)
+	problems = Problems(f"{DOCTYPE} {name}")
+	check_currency(ctx.company_currency, ctx, problems, f"{DOCTYPE} {name}")
+	accounts = AccountBook(ctx, problems)
+	source = accounts.get(doc.get("paid_from"), "account the transfer came from")
+	target = accounts.get(doc.get("paid_to"), "account the transfer went to")
+	deductions = []
+	for row in doc.get("deductions") or []:
+		amount = money(row.get("amount"))
+		if amount:
+			account = accounts.get(
+				row.get("account"), f"deduction '{row.get('description') or row.get('account')}'"
+			)
+			if account is not None:
+				deductions.append((account, amount))
+	accounts.report()
+	problems.raise_if_any()
+	credit, debit = money(doc.get("base_paid_amount")), money(doc.get("base_received_amount"))
+	entries = [(source, -credit), (target, debit), *deductions]
+	if sum((amount for _, amount in entries), ZERO) != 0:
+		raise MappingError(
+			f"{DOCTYPE} {name}: the transfer's debits and credits do not balance.",
+			f"Correct the amounts in ERPNext (cancel and amend), {RETRY}.",
+		)
+	return PaymentPlan(
+		name=name,
+		kind="Transfer",
+		party="",
+		currency=ctx.company_currency,
+		exchange_rate=Decimal(1),
+		total=credit,
+		bank=source,
+		party_account=None,
+		allocations=[],
+		deductions=entries,
+		txn_date=doc.get("posting_date"),
+		reference=reference_number(doc.get("reference_no")),
+	)
+
+
+def _transfer_payload(planned: PaymentPlan, ctx: MappingContext) -> QBOPayload:
+	lines = [
+		_journal_line(account, amount, "Internal transfer")
+		for account, amount in planned.deductions
+		if amount
+	]
+	body: dict = {
+		"DocNumber": doc_number(planned.name),
+		"TxnDate": planned.txn_date,
+		"PrivateNote": private_note(DOCTYPE, planned.name, "internal transfer", *_reference_note(planned)),
+		"Line": lines,
+		**currency_fields(planned.currency, planned.exchange_rate, ctx),
+	}
+	return QBOPayload("JournalEntry", body, doc_number(planned.name), ZERO)

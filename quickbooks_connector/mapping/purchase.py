@@ -1,0 +1,352 @@
+"""Purchase Invoice -> QuickBooks Bill (return -> VendorCredit with positive amounts).
+
+Lines follow ERPNext 15's `PurchaseInvoice.get_gl_entries`:
+- Item rows post `net_amount` to the row's `expense_account` (the deferred expense account when deferred expense is
+  on, except on returns) as AccountBasedExpenseLineDetail lines: no QuickBooks Items are needed, and the row's
+  quantity and rate go into the description. ERPNext 15 has no discount accounting on purchases, so item and
+  document discounts are already inside `net_amount`.
+- Tax-table rows: "Add" rows debit, "Deduct" rows (tax withheld, discounts received) credit their account;
+  "Valuation" rows post nothing. US: every row is an expense line to its account (QuickBooks US has no purchase
+  tax). Elsewhere: see taxes.py.
+- Write-off: a negative line to the write-off account (it reduces what is owed to the supplier).
+- Rounding adjustment and cent differences: lines to the round-off account.
+- "Is Paid" invoices: a Bill Payment from the cash/bank account follows (followup "paid").
+- A return whose `update_outstanding_for_self` is off reduces the original bill's balance in ERPNext: the vendor
+  credit is applied to that bill by a zero-total Bill Payment (followup "apply-credit").
+- DocNumber: the supplier's invoice number (`bill_no`) when set, else the ERPNext name; the PrivateNote always names
+  the ERPNext document.
+Not mapped (Skip with the reason): internal-supplier transfers, returns paid back in cash ("Is Paid" returns), and
+stock valuation postings ERPNext derives from the stock ledger (valuation taxes on stock items that update stock or
+come from a Purchase Receipt, landed costs, subcontracting supplies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from quickbooks_connector.mapping import taxes as tax
+from quickbooks_connector.mapping.context import CREDIT_CARD, MappingContext, QBOAccountRef
+from quickbooks_connector.mapping.errors import RETRY, Problems
+from quickbooks_connector.mapping.lines import (
+	AccountBook,
+	Line,
+	Plan,
+	ResolvedLine,
+	TaxCodes,
+	amount_of,
+	check_currency,
+	currency_fields,
+	describe,
+	flag,
+	grand_total,
+	party_account_field,
+	residual_line,
+	rounding_lines,
+	sum_amounts,
+)
+from quickbooks_connector.mapping.money import ZERO, money, plain, to_decimal
+from quickbooks_connector.mapping.naming import doc_number, private_note
+from quickbooks_connector.mapping.payload import QBOPayload, Skip
+from quickbooks_connector.mapping.refs import Dependencies, LinkedDoc, PartySpec, Refs
+
+DOCTYPE = "Purchase Invoice"
+APPLY_CREDIT = "apply-credit"
+PAID = "paid"
+
+
+def plan(doc: Mapping, ctx: MappingContext) -> Plan | Skip:
+	name = doc["name"]
+	skip = _unsupported(doc)
+	if skip:
+		return skip
+	problems = Problems(f"{DOCTYPE} {name}")
+	is_return = flag(doc, "is_return")
+	currency = (doc.get("currency") or ctx.company_currency).upper()
+	check_currency(currency, ctx, problems, f"{DOCTYPE} {name}")
+
+	lines, erp_tax, erp_total = _plan_lines(doc, ctx, problems)
+	if is_return:
+		lines = [line.negated() for line in lines]
+		erp_tax, erp_total = -erp_tax, -erp_total
+
+	accounts = AccountBook(ctx, problems)
+	codes = TaxCodes(ctx, problems)
+	resolved = [
+		ResolvedLine(
+			line, accounts.get(line.account, line.usage), None if ctx.is_us else codes.for_line(line)
+		)
+		for line in lines
+	]
+	settlements = []
+	if flag(doc, "is_paid") and amount_of(doc, "paid_amount"):
+		paid_from = accounts.get(doc.get("cash_bank_account"), "cash/bank account of the paid invoice")
+		if paid_from is not None:
+			settlements.append((paid_from, amount_of(doc, "paid_amount"), "paid on purchase"))
+	application_bank = _application_bank(ctx, problems) if _applies_to_original(doc) else None
+	accounts.report()
+	codes.report()
+	problems.raise_if_any()
+
+	return Plan(
+		doctype=DOCTYPE,
+		name=name,
+		entity="VendorCredit" if is_return else "Bill",
+		party=doc["supplier"],
+		currency=currency,
+		exchange_rate=to_decimal(doc.get("conversion_rate") or 1),
+		lines=resolved,
+		erp_total=erp_total,
+		erp_tax=erp_tax,
+		doc_number=doc_number(doc.get("bill_no") or name),
+		note=private_note(DOCTYPE, name, *_note_details(doc)),
+		txn_date=doc.get("posting_date"),
+		due_date=None if is_return else doc.get("due_date"),
+		settlements=settlements,
+		application_bank=application_bank,
+	)
+
+
+def dependencies(doc: Mapping, ctx: MappingContext) -> Dependencies | Skip:
+	planned = plan(doc, ctx)
+	if isinstance(planned, Skip):
+		return planned
+	linked = ()
+	if _applies_to_original(doc):
+		linked = (LinkedDoc(DOCTYPE, doc["return_against"], f"the bill {doc['name']} is credited against"),)
+	return Dependencies(party=PartySpec("Vendor", planned.party, planned.currency), linked=linked)
+
+
+def build_prerequisites(doc: Mapping, ctx: MappingContext, refs: Refs) -> list[QBOPayload]:
+	return []
+
+
+def build_payload(doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload | Skip:
+	planned = plan(doc, ctx)
+	if isinstance(planned, Skip):
+		return planned
+	body: dict = {
+		"VendorRef": {"value": refs.require_party()},
+		"DocNumber": planned.doc_number,
+		"TxnDate": planned.txn_date,
+		"PrivateNote": planned.note,
+		"Line": [_line_json(resolved, number) for number, resolved in enumerate(planned.lines, start=1)],
+		**currency_fields(planned.currency, planned.exchange_rate, ctx),
+		**party_account_field(doc.get("credit_to"), ctx),
+	}
+	if planned.due_date:
+		body["DueDate"] = planned.due_date
+	if not ctx.is_us:
+		body["GlobalTaxCalculation"] = "TaxExcluded"
+	body = {key: value for key, value in body.items() if value is not None}
+	return QBOPayload(planned.entity, body, planned.doc_number, planned.erp_total, planned.erp_tax)
+
+
+def build_followups(doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str) -> list[QBOPayload]:
+	planned = plan(doc, ctx)
+	if isinstance(planned, Skip):
+		return []
+	vendor_id = refs.require_party()
+	currency = currency_fields(planned.currency, planned.exchange_rate, ctx)
+	followups = []
+	if planned.application_bank is not None:
+		original = refs.require_linked(DOCTYPE, doc["return_against"])
+		body = build_vendor_credit_application(
+			vendor_credit_id=qbo_id,
+			bill_id=original.id,
+			amount=planned.erp_total,
+			vendor_id=vendor_id,
+			bank_account_id=planned.application_bank.id,
+			txn_date=planned.txn_date,
+			private_note=private_note(DOCTYPE, doc["name"], f"credit applied to {doc['return_against']}"),
+			currency=currency.get("CurrencyRef", {}).get("value"),
+			exchange_rate=currency.get("ExchangeRate"),
+		)
+		followups.append(QBOPayload("BillPayment", body, None, ZERO, key=APPLY_CREDIT))
+	for paid_from, amount, label in planned.settlements:
+		body = {
+			"VendorRef": {"value": vendor_id},
+			"TotalAmt": amount,
+			"TxnDate": planned.txn_date,
+			"DocNumber": doc_number(doc["name"]),
+			"PrivateNote": private_note(DOCTYPE, doc["name"], label),
+			"Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": qbo_id, "TxnType": "Bill"}]}],
+			**pay_from(paid_from),
+			**currency,
+		}
+		followups.append(QBOPayload("BillPayment", body, doc_number(doc["name"]), amount, key=PAID))
+	return followups
+
+
+def pay_from(account: QBOAccountRef) -> dict:
+	"""PayType and account block of a Bill Payment: CreditCard when the QuickBooks account is a credit card."""
+	if account.account_type == CREDIT_CARD:
+		return {"PayType": "CreditCard", "CreditCardPayment": {"CCAccountRef": account.ref()}}
+	return {"PayType": "Check", "CheckPayment": {"BankAccountRef": account.ref()}}
+
+
+def build_vendor_credit_application(
+	vendor_credit_id: str,
+	bill_id: str,
+	amount: Decimal,
+	vendor_id: str,
+	bank_account_id: str,
+	*,
+	txn_date: str | None = None,
+	currency: str | None = None,
+	exchange_rate: Decimal | None = None,
+	private_note: str = "",
+) -> dict:
+	"""A zero-total Bill Payment that applies `amount` of a VendorCredit to a Bill. QuickBooks wants a bank account
+	on every Bill Payment even when no money moves. `amount` must not exceed the bill's open balance."""
+	amount = money(amount)
+	body: dict = {
+		"VendorRef": {"value": vendor_id},
+		"PayType": "Check",
+		"CheckPayment": {"BankAccountRef": {"value": bank_account_id}},
+		"TotalAmt": ZERO,
+		"Line": [
+			{"Amount": amount, "LinkedTxn": [{"TxnId": bill_id, "TxnType": "Bill"}]},
+			{"Amount": amount, "LinkedTxn": [{"TxnId": vendor_credit_id, "TxnType": "VendorCredit"}]},
+		],
+	}
+	if txn_date:
+		body["TxnDate"] = txn_date
+	if private_note:
+		body["PrivateNote"] = private_note
+	if currency:
+		body["CurrencyRef"] = {"value": currency}
+	if exchange_rate is not None:
+		body["ExchangeRate"] = plain(exchange_rate)
+	return body
+
+
+def _unsupported(doc: Mapping) -> Skip | None:
+	name = doc["name"]
+	if flag(doc, "is_internal_supplier") and doc.get("represents_company") == doc.get("company"):
+		return Skip(
+			f"{DOCTYPE} {name} is a transfer from an internal supplier of the same company; ERPNext posts no expense "
+			"for it, so there is nothing to send to QuickBooks."
+		)
+	if flag(doc, "is_return") and flag(doc, "is_paid") and amount_of(doc, "paid_amount"):
+		return Skip(
+			f"{DOCTYPE} {name} is a return the supplier refunded at once ('Is Paid'); the connector does not push "
+			"refunds. Record the vendor credit and the refund deposit in QuickBooks by hand."
+		)
+	valuation = [
+		row.get("item_code") or row.get("item_name")
+		for row in doc.get("items") or []
+		if (
+			to_decimal(row.get("item_tax_amount"))
+			and (flag(doc, "update_stock") or row.get("purchase_receipt"))
+		)
+		or (
+			flag(doc, "update_stock")
+			and (to_decimal(row.get("landed_cost_voucher_amount")) or to_decimal(row.get("rm_supp_cost")))
+		)
+	]
+	if valuation:
+		return Skip(
+			f"{DOCTYPE} {name} adds taxes or costs to the stock value of {', '.join(valuation)}; ERPNext posts those "
+			"through the stock ledger, which the connector does not push. Record it in QuickBooks by hand."
+		)
+	return None
+
+
+def _plan_lines(doc: Mapping, ctx: MappingContext, problems: Problems) -> tuple[list[Line], Decimal, Decimal]:
+	rows = tax.purchase_tax_rows(doc, ctx)
+	computed = {row.idx: row for row in rows if tax.qbo_computes(row, ctx, purchase=True)}
+	lines: list[Line] = []
+	for position, row in enumerate(doc.get("items") or [], start=1):
+		line = _item_line(row, position, doc, rows, computed)
+		if line is not None:
+			lines.append(line)
+	for row in rows:
+		if row.idx in computed or money(row.amount) == 0:
+			continue
+		taxed_by = tax.accounts_taxing_row(rows, computed, row)
+		where = f"taxes row {row.idx} ({row.description})"
+		lines.append(
+			Line("account", row.account, money(row.amount), row.description, where, taxed_by=taxed_by)
+		)
+	write_off = amount_of(doc, "write_off_amount") if doc.get("write_off_account") else ZERO
+	if write_off:
+		lines.append(Line("account", doc.get("write_off_account"), -write_off, "Write off", "write-off"))
+	lines.extend(rounding_lines(doc, ctx, problems, "bill"))
+
+	erp_tax = money(sum((money(row.amount) for row in computed.values()), ZERO))
+	erp_total = grand_total(doc) - write_off
+	residual = residual_line(erp_total, sum_amounts(lines) + erp_tax, ctx, problems, "bill")
+	if residual:
+		lines.append(residual)
+	return lines, erp_tax, erp_total
+
+
+def _item_line(
+	row: Mapping, position: int, doc: Mapping, rows: list[tax.TaxRow], computed: dict[int, tax.TaxRow]
+) -> Line | None:
+	amount = money(row.get("net_amount"))
+	if amount == 0:
+		return None
+	code = row.get("item_code") or row.get("item_name") or ""
+	account = row.get("expense_account")
+	if row.get("enable_deferred_expense") and not flag(doc, "is_return"):
+		account = row.get("deferred_expense_account")
+	qty, rate = to_decimal(row.get("qty")), to_decimal(row.get("net_rate"))
+	description = f"{describe(row)} ({plain(abs(qty))} x {plain(rate)})"
+	taxed_by = tax.accounts_taxing_item(rows, computed, row)
+	return Line(
+		"item",
+		account,
+		amount,
+		description,
+		f"line {position} item {code}",
+		role="expense",
+		item_code=code,
+		taxed_by=taxed_by,
+		template=row.get("item_tax_template") or None,
+	)
+
+
+def _line_json(resolved: ResolvedLine, number: int) -> dict:
+	line = resolved.line
+	detail: dict = {"AccountRef": resolved.account.ref()}
+	if resolved.tax_code is not None:
+		detail["TaxCodeRef"] = resolved.tax_code
+	return {
+		"LineNum": number,
+		"DetailType": "AccountBasedExpenseLineDetail",
+		"Amount": line.amount,
+		"Description": line.description,
+		"AccountBasedExpenseLineDetail": detail,
+	}
+
+
+def _applies_to_original(doc: Mapping) -> bool:
+	return (
+		flag(doc, "is_return")
+		and bool(doc.get("return_against"))
+		and not flag(doc, "update_outstanding_for_self")
+	)
+
+
+def _application_bank(ctx: MappingContext, problems: Problems) -> QBOAccountRef | None:
+	account = ctx.account_map.get(ctx.default_bank_account or "")
+	if account is None:
+		problems.add(
+			"Applying this return to its original bill needs a zero-amount Bill Payment, and QuickBooks wants a bank "
+			"account on it, but no default bank account is mapped.",
+			f"Choose the default bank account in QuickBooks Settings and map it under Account Mapping, {RETRY}.",
+		)
+	return account
+
+
+def _note_details(doc: Mapping) -> list[str]:
+	details = []
+	if flag(doc, "is_return"):
+		details.append(f"return against {doc['return_against']}" if doc.get("return_against") else "return")
+	if doc.get("bill_no"):
+		details.append(f"supplier invoice {doc['bill_no']}")
+	if doc.get("amended_from"):
+		details.append(f"amends {doc['amended_from']}")
+	return details

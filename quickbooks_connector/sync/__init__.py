@@ -1,0 +1,17 @@
+"""The framework-free sync engine: ERPNext documents in, exactly one QuickBooks record each out."""
+
+from quickbooks_connector.sync.engine import PushEngine, SyncPolicy
+from quickbooks_connector.sync.memory import MemoryPort
+from quickbooks_connector.sync.port import DocumentNotFound, SyncPort
+from quickbooks_connector.sync.records import ErrorKind, Status, SyncRecord
+
+__all__ = [
+	"DocumentNotFound",
+	"ErrorKind",
+	"MemoryPort",
+	"PushEngine",
+	"Status",
+	"SyncPolicy",
+	"SyncPort",
+	"SyncRecord",
+]

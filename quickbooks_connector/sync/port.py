@@ -1,0 +1,39 @@
+"""The storage port: everything the engine needs from ERPNext and from its own bookkeeping.
+
+Two implementations exist: `MemoryPort` (tests and the demo) and the Frappe one in the app's module folder, which reads
+documents with `frappe.get_doc(...).as_dict()` and stores records in the QuickBooks Sync Log doctype.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from quickbooks_connector.sync.records import SyncRecord
+
+
+class DocumentNotFound(LookupError):
+	"""The ERPNext document (or party) the engine was asked about does not exist."""
+
+
+class SyncPort(Protocol):
+	def get_document(self, doctype: str, name: str) -> dict:
+		"""The submitted or cancelled document as a dict with child tables; raises DocumentNotFound."""
+
+	def get_party(self, party_type: str, name: str) -> dict:
+		"""Customer/Supplier dict plus "email", "phone", "billing_address", "shipping_address"."""
+
+	def get_record(self, doctype: str, name: str) -> SyncRecord | None: ...
+
+	def save_record(self, record: SyncRecord) -> None: ...
+
+	def get_link(self, qbo_entity: str, key: str) -> str | None:
+		"""The QuickBooks id linked to an ERPNext key (party name, item key) in this realm."""
+
+	def set_link(self, qbo_entity: str, key: str, qbo_id: str) -> None: ...
+
+	def get_linked_key(self, qbo_entity: str, qbo_id: str) -> str | None:
+		"""The ERPNext key a QuickBooks record is already linked to, so it is never adopted twice."""
+
+	def lock(self, doctype: str, name: str) -> AbstractContextManager[None]:
+		"""Serialises work on one document across workers."""

@@ -1,0 +1,313 @@
+"""Shared test support: the ERPNext fixtures, a realistic mapping context built from their chart of accounts, refs
+resolved the way the engine would, and a small QuickBooks ledger that says what a payload posts to each account."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from quickbooks_connector.mapping import (
+	MappingContext,
+	QBOAccountRef,
+	QBOPayload,
+	QBOTaxCodeRef,
+	Refs,
+	Skip,
+	TxnRef,
+	build_followups,
+	build_payload,
+	build_prerequisites,
+	dependencies,
+)
+from quickbooks_connector.mapping.money import money, to_decimal
+
+FIXTURES = Path(__file__).parents[2].parent / "shared" / "fixtures" / "erpnext"
+requires_fixtures = pytest.mark.skipif(
+	not FIXTURES.is_dir(), reason=f"ERPNext fixtures folder {FIXTURES} is absent (it exists in CI)"
+)
+
+QBO_TYPES = {
+	"Bank": "Bank",
+	"Cash": "Bank",
+	"Receivable": "Accounts Receivable",
+	"Payable": "Accounts Payable",
+	"Tax": "Other Current Liability",
+	"Cost of Goods Sold": "Cost of Goods Sold",
+}
+ROOT_TYPES = {
+	"Income": "Income",
+	"Expense": "Expense",
+	"Equity": "Equity",
+	"Asset": "Other Current Asset",
+	"Liability": "Other Current Liability",
+}
+EXTRA_ACCOUNTS = {
+	"Sales Discounts - WP": QBOAccountRef("901", "Discounts given", "Income"),
+	"Amex Card - WP": QBOAccountRef("902", "Amex", "Credit Card"),
+}
+NON_US_CODES = {
+	"Sales Tax Payable - WP": QBOTaxCodeRef("20", "VAT 8.25%"),
+	"Input Tax Credit - WP": QBOTaxCodeRef("21", "Input VAT 8.25%"),
+}
+EXEMPT = QBOTaxCodeRef("9", "Exempt")
+
+
+def load(relative: str) -> dict:
+	with (FIXTURES / relative).open() as handle:
+		return json.load(handle)
+
+
+def doc(label: str) -> dict:
+	"""A deep copy of a transaction fixture's document (tests edit it freely)."""
+	return copy.deepcopy(load(f"transactions/{label}.json")["doc"])
+
+
+def chart() -> list[dict]:
+	return load("masters/chart_of_accounts.json")
+
+
+def account_map() -> dict[str, QBOAccountRef]:
+	mapped = {}
+	for number, account in enumerate(row for row in chart() if not row["is_group"]):
+		kind = QBO_TYPES.get(account["account_type"]) or ROOT_TYPES[account["root_type"]]
+		mapped[account["name"]] = QBOAccountRef(str(100 + number), account["account_name"], kind)
+	return {**mapped, **EXTRA_ACCOUNTS}
+
+
+def us_context(**changes) -> MappingContext:
+	settings = {
+		"qbo_country": "US",
+		"qbo_home_currency": "USD",
+		"multicurrency": True,
+		"company_currency": "USD",
+		"account_map": account_map(),
+		"tax_accounts": frozenset(row["name"] for row in chart() if row["account_type"] == "Tax"),
+		"round_off_account": "Round Off - WP",
+		"default_bank_account": "Chase Checking - WP",
+	}
+	settings.update(changes)
+	return MappingContext(**settings)
+
+
+def global_context(**changes) -> MappingContext:
+	settings = {"qbo_country": "GB", "tax_code_map": dict(NON_US_CODES), "exempt_tax_code": EXEMPT}
+	settings.update(changes)
+	return us_context(**settings)
+
+
+class Resolved:
+	"""Refs filled the way the engine fills them, plus what the test ledger needs to read payloads."""
+
+	def __init__(self, document: dict, ctx: MappingContext, linked_entities: dict[str, str] | None = None):
+		self.ctx = ctx
+		self.deps = dependencies(document, ctx)
+		self.refs = Refs(party_id="P1")
+		self.items = {}
+		self.prerequisites, self.followups = [], []
+		if isinstance(self.deps, Skip):
+			self.payload = self.deps
+			return
+		for number, spec in enumerate(self.deps.items, start=1):
+			self.refs.item_ids[spec.key] = f"I{number}"
+			self.items[f"I{number}"] = spec
+		for number, linked in enumerate(self.deps.linked, start=1):
+			default = "Bill" if linked.doctype == "Purchase Invoice" else "Invoice"
+			entity = (linked_entities or {}).get(linked.name, default)
+			self.refs.linked[(linked.doctype, linked.name)] = TxnRef(entity, f"T{number}")
+		self.prerequisites = build_prerequisites(document, ctx, self.refs)
+		for number, extra in enumerate(self.prerequisites, start=1):
+			self.refs.companions[extra.key] = f"C{number}"
+		self.payload = build_payload(document, ctx, self.refs)
+		self.followups = build_followups(document, ctx, self.refs, "NEW")
+
+	def ledger(self, *payloads: QBOPayload) -> Ledger:
+		ledger = Ledger(self)
+		for payload in payloads or (*self.prerequisites, self.payload):
+			ledger.post(payload)
+		return ledger
+
+
+PARTY = "party"
+TAX = "tax"
+
+
+class Ledger:
+	"""What QuickBooks books for our payloads, per ERPNext account (via the one-to-one test mapping), in home
+	currency: each amount times the payload's ExchangeRate, rounded to the cent like QuickBooks does."""
+
+	def __init__(self, resolved: Resolved):
+		self.by_id = {ref.id: name for name, ref in resolved.ctx.account_map.items()}
+		self.items = resolved.items
+		self.net: dict[str, Decimal] = defaultdict(Decimal)
+
+	def post(self, payload: QBOPayload) -> None:
+		body = payload.body
+		rate = to_decimal(body.get("ExchangeRate", 1))
+		getattr(self, f"_{payload.entity.lower()}")(
+			body, lambda account, debit: self._book(account, debit, rate)
+		)
+
+	def _book(self, account: str, debit: Decimal, rate: Decimal) -> None:
+		self.net[account] += money(debit * rate)
+
+	def _sales(self, body: dict, book, sign: int) -> None:
+		total = Decimal(0)
+		for line in body["Line"]:
+			if line["DetailType"] != "SalesItemLineDetail":
+				continue
+			spec = self.items[line["SalesItemLineDetail"]["ItemRef"]["value"]]
+			book(self.by_id[spec.income_account_id], -sign * line["Amount"])
+			total += line["Amount"]
+		tax = body.get("TxnTaxDetail", {}).get("TotalTax", Decimal(0))
+		book(TAX, -sign * tax)
+		book(PARTY, sign * (total + tax))
+
+	def _invoice(self, body, book):
+		self._sales(body, book, 1)
+
+	def _creditmemo(self, body, book):
+		self._sales(body, book, -1)
+
+	def _purchase(self, body: dict, book, sign: int) -> None:
+		total = Decimal(0)
+		for line in body["Line"]:
+			book(
+				self.by_id[line["AccountBasedExpenseLineDetail"]["AccountRef"]["value"]],
+				sign * line["Amount"],
+			)
+			total += line["Amount"]
+		book(PARTY, -sign * total)
+
+	def _bill(self, body, book):
+		self._purchase(body, book, 1)
+
+	def _vendorcredit(self, body, book):
+		self._purchase(body, book, -1)
+
+	def _payment(self, body, book):
+		book(self.by_id[body["DepositToAccountRef"]["value"]], body["TotalAmt"])
+		book(PARTY, -body["TotalAmt"])
+
+	def _billpayment(self, body, book):
+		account = (
+			body.get("CheckPayment", {}).get("BankAccountRef") or body["CreditCardPayment"]["CCAccountRef"]
+		)
+		book(self.by_id[account["value"]], -body["TotalAmt"])
+		book(PARTY, body["TotalAmt"])
+
+	def _journalentry(self, body, book):
+		for line in body["Line"]:
+			detail = line["JournalEntryLineDetail"]
+			account = PARTY if "Entity" in detail else self.by_id[detail["AccountRef"]["value"]]
+			book(account, line["Amount"] if detail["PostingType"] == "Debit" else -line["Amount"])
+
+	def nonzero(self) -> dict[str, Decimal]:
+		return {account: amount for account, amount in self.net.items() if amount}
+
+
+def gl_net(
+	fixture: dict, party_accounts: set[str], tax_accounts: set[str] = frozenset()
+) -> dict[str, Decimal]:
+	"""Net debit per account of the fixture's GL entries, in company currency; party and tax accounts pooled under
+	the ledger's PARTY / TAX keys."""
+	net: dict[str, Decimal] = defaultdict(Decimal)
+	for row in fixture["gl_entries"]:
+		account = row["account"]
+		key = PARTY if account in party_accounts else TAX if account in tax_accounts else account
+		net[key] += money(row["debit"]) - money(row["credit"])
+	return {account: amount for account, amount in net.items() if amount}
+
+
+def sales_invoice(items: list[dict], taxes: list[dict], **fields) -> dict:
+	"""A Sales Invoice in the basic fixture's shape with the given item rows, tax rows and header fields. Each test
+	states the amounts ERPNext computes for it, and the GL ERPNext posts."""
+	base = doc("sales_invoice_basic_taxed")
+	item_template, tax_template = base["items"][1], base["taxes"][0]
+	base["items"] = [{**copy.deepcopy(item_template), "item_tax_rate": "{}", **row} for row in items]
+	base["taxes"] = [{**copy.deepcopy(tax_template), "item_wise_tax_detail": None, **row} for row in taxes]
+	base.update({"rounding_adjustment": 0.0, "base_rounding_adjustment": 0.0, "discount_amount": 0.0})
+	base.update(fields)
+	return base
+
+
+def purchase_invoice(items: list[dict], taxes: list[dict], **fields) -> dict:
+	base = doc("purchase_invoice_basic_taxed")
+	item_template, tax_template = base["items"][1], base["taxes"][0]
+	base["items"] = [{**copy.deepcopy(item_template), "item_tax_rate": "{}", **row} for row in items]
+	base["taxes"] = [{**copy.deepcopy(tax_template), "item_wise_tax_detail": None, **row} for row in taxes]
+	base.update(fields)
+	return base
+
+
+def item(code: str, qty: float, rate: float, net_amount: float, **fields) -> dict:
+	"""An item row; `amount` is qty x rate and `net_rate` net_amount / qty unless given."""
+	row = {
+		"item_code": code,
+		"item_name": code,
+		"description": code,
+		"qty": qty,
+		"rate": rate,
+		"amount": round(qty * rate, 2),
+		"net_amount": net_amount,
+		"net_rate": round(net_amount / qty, 2) if qty else 0.0,
+	}
+	row.update(fields)
+	return row
+
+
+def tax_row(
+	account: str, amount: float, charge_type: str = "On Net Total", rate: float = 0.0, **fields
+) -> dict:
+	row = {
+		"account_head": account,
+		"charge_type": charge_type,
+		"rate": rate,
+		"tax_amount": amount,
+		"tax_amount_after_discount_amount": amount,
+		"base_tax_amount_after_discount_amount": amount,
+		"description": account.removesuffix(" - WP"),
+		"row_id": None,
+	}
+	row.update(fields)
+	return row
+
+
+def dec(value) -> Decimal:
+	return Decimal(str(value))
+
+
+def lines_of(payload: QBOPayload) -> list[dict]:
+	return payload.body.get("Line", [])
+
+
+def line_detail(line: dict) -> dict:
+	return line.get(line.get("DetailType", ""), {}) or line.get("DescriptionLineDetail", {})
+
+
+def assert_qbo_rules(payload: QBOPayload, ctx: MappingContext) -> None:
+	"""What QuickBooks itself enforces on every transaction we send."""
+	body = payload.body
+	if "DocNumber" in body:
+		assert len(body["DocNumber"]) <= 21
+	assert body["PrivateNote"].startswith("ERPNext ")
+	for line in lines_of(payload):
+		if "Amount" in line:
+			assert line["Amount"] == money(line["Amount"]), "amounts are whole cents"
+		detail = line.get("SalesItemLineDetail")
+		if detail and "Qty" in detail:
+			assert money(detail["Qty"] * detail["UnitPrice"]) == line["Amount"], (
+				"Amount = round(Qty x UnitPrice, 2)"
+			)
+		if not ctx.is_us and payload.entity in ("Invoice", "CreditMemo", "Bill", "VendorCredit"):
+			assert "TaxCodeRef" in line_detail(line), f"non-US line without TaxCodeRef: {line}"
+	if body.get("CurrencyRef", {}).get("value", ctx.qbo_home_currency) != ctx.qbo_home_currency:
+		assert "ExchangeRate" in body
+
+
+def as_decimals(amounts: dict) -> dict[str, Decimal]:
+	return {account: money(dec(amount)) for account, amount in amounts.items()}

@@ -1,0 +1,125 @@
+"""Every ERPNext fixture, pushed as-is: QuickBooks must book exactly what the fixture's GL entries show."""
+
+from __future__ import annotations
+
+import pytest
+
+from quickbooks_connector.mapping import QBOPayload, is_ours
+
+from .support import (
+	FIXTURES,
+	PARTY,
+	TAX,
+	Resolved,
+	as_decimals,
+	assert_qbo_rules,
+	dec,
+	gl_net,
+	global_context,
+	load,
+	requires_fixtures,
+	us_context,
+)
+
+pytestmark = requires_fixtures
+LABELS = sorted(path.stem for path in (FIXTURES / "transactions").glob("*.json")) if FIXTURES.is_dir() else []
+
+
+def party_accounts(document: dict) -> set[str]:
+	if document["doctype"] == "Payment Entry":
+		return {document["paid_from"] if document["payment_type"] == "Receive" else document["paid_to"]}
+	return {document.get("debit_to") or document["credit_to"]}
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_quickbooks_books_what_the_erpnext_gl_shows(label):
+	fixture = load(f"transactions/{label}.json")
+	ctx = us_context()
+	resolved = Resolved(fixture["doc"], ctx)
+	tax_accounts = ctx.tax_accounts if fixture["doctype"] == "Sales Invoice" else set()
+	expected = gl_net(fixture, party_accounts(fixture["doc"]), tax_accounts)
+
+	assert resolved.ledger().nonzero() == expected
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_every_fixture_payload_follows_quickbooks_rules(label):
+	fixture = load(f"transactions/{label}.json")
+	for ctx in (us_context(), global_context()):
+		resolved = Resolved(fixture["doc"], ctx)
+		assert isinstance(resolved.payload, QBOPayload)
+		assert_qbo_rules(resolved.payload, ctx)
+		assert is_ours(resolved.payload.body, fixture["doctype"], fixture["doc"]["name"])
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_expected_total_is_what_the_party_account_moves(label):
+	"""erp_total (in document currency) is the party-account amount of the GL, which the engine compares with
+	QuickBooks' TotalAmt."""
+	fixture = load(f"transactions/{label}.json")
+	document = fixture["doc"]
+	resolved = Resolved(document, us_context())
+	party_rows = [row for row in fixture["gl_entries"] if row["account"] in party_accounts(document)]
+	moved = sum(
+		abs(row["debit_in_account_currency"] - row["credit_in_account_currency"]) for row in party_rows
+	)
+	assert float(resolved.payload.erp_total) == pytest.approx(moved)
+
+
+def test_taxed_invoice_posts_each_income_account_and_explicit_us_tax():
+	resolved = Resolved(load("transactions/sales_invoice_basic_taxed.json")["doc"], us_context())
+	body = resolved.payload.body
+	income = {
+		resolved.items[line["SalesItemLineDetail"]["ItemRef"]["value"]].income_account_name: line["Amount"]
+		for line in body["Line"]
+	}
+	assert {name: str(amount) for name, amount in income.items()} == {
+		"Consulting Income": "1500.00",
+		"Sales": "59.97",
+	}
+	assert [line["SalesItemLineDetail"]["TaxCodeRef"]["value"] for line in body["Line"]] == ["TAX", "TAX"]
+	assert str(body["TxnTaxDetail"]["TotalTax"]) == "128.70"
+	assert str(resolved.payload.erp_tax) == "128.70"
+
+
+def test_document_discount_is_inside_net_amounts_and_unit_price_is_refitted():
+	resolved = Resolved(load("transactions/sales_invoice_discount_taxed.json")["doc"], us_context())
+	first = resolved.payload.body["Line"][0]
+	# ERPNext: 7 x 17.99 = 125.93 but net_amount is 125.94; QuickBooks rejects Qty x UnitPrice != Amount
+	assert str(first["Amount"]) == "125.94"
+	assert first["SalesItemLineDetail"]["Qty"] == 7
+	assert str(first["SalesItemLineDetail"]["UnitPrice"]) == "17.991"
+	assert not any(line["Amount"] < 0 for line in resolved.payload.body["Line"]), (
+		"no discount line without discount accounting"
+	)
+
+
+def test_eur_invoice_carries_currency_and_rate_giving_the_gl_home_amounts():
+	resolved = Resolved(load("transactions/sales_invoice_eur.json")["doc"], us_context())
+	body = resolved.payload.body
+	assert body["CurrencyRef"] == {"value": "EUR"}
+	assert str(body["ExchangeRate"]) == "1.0825"
+	assert resolved.ledger().nonzero() == as_decimals({"Consulting Income - WP": -1212.40, PARTY: 1212.40})
+	assert resolved.deps.party.currency == "EUR"
+
+
+def test_sales_return_is_a_positive_credit_memo_left_open_when_erpnext_keeps_it_open():
+	document = load("transactions/sales_invoice_return.json")["doc"]
+	resolved = Resolved(document, us_context())
+	assert resolved.payload.entity == "CreditMemo"
+	line = resolved.payload.body["Line"][0]
+	assert (str(line["Amount"]), line["SalesItemLineDetail"]["Qty"]) == ("19.99", 1)
+	assert str(resolved.payload.body["TxnTaxDetail"]["TotalTax"]) == "1.65"
+	assert "return against ACC-SINV-2026-00011" in resolved.payload.body["PrivateNote"]
+	# update_outstanding_for_self = 1: ERPNext leaves the credit note open on its own
+	assert resolved.followups == [] and resolved.deps.linked == ()
+	assert resolved.ledger().nonzero()[TAX] == dec("1.65")
+
+
+def test_bill_uses_the_supplier_number_and_keeps_the_erpnext_name_in_the_note():
+	resolved = Resolved(load("transactions/purchase_invoice_basic_taxed.json")["doc"], us_context())
+	body = resolved.payload.body
+	assert body["DocNumber"] == "INV-88812"
+	assert body["PrivateNote"].startswith("ERPNext Purchase Invoice ACC-PINV-2026-00004")
+	assert resolved.deps.items == (), "bills post to accounts and need no QuickBooks items"
+	assert str(resolved.payload.erp_tax) == "0.00", "US purchase tax is an expense line, not QuickBooks tax"
