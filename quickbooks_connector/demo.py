@@ -55,6 +55,7 @@ class FixtureSet:
 	chart: list[dict]
 	parties: list[tuple[str, dict]] = field(default_factory=list)  # (Customer|Supplier, doc)
 	documents: list[dict] = field(default_factory=list)
+	gl_entries: dict[str, list[dict]] = field(default_factory=dict)  # document name -> ERPNext's GL rows
 
 	@classmethod
 	def load(cls, folder: Path) -> FixtureSet:
@@ -68,7 +69,9 @@ class FixtureSet:
 			if isinstance(data, dict) and data.get("doctype") in ("Customer", "Supplier"):
 				fixtures.parties.append((data["doctype"], data["doc"]))
 		for path in sorted((folder / "transactions").glob("*.json")):
-			fixtures.documents.append(_read(path)["doc"])
+			data = _read(path)
+			fixtures.documents.append(data["doc"])
+			fixtures.gl_entries[data["doc"]["name"]] = data.get("gl_entries") or []
 		return fixtures
 
 	def port(self) -> MemoryPort:
@@ -124,13 +127,13 @@ def mapping_context(client: QBOClient, fixtures: FixtureSet) -> MappingContext:
 	)
 
 
-def connect(base_url: str, realm_id: str) -> QBOClient:
+def connect(base_url: str, realm_id: str, **client_options) -> QBOClient:
 	"""A client for an emulator company, as if its administrator had just pressed Connect."""
 	admin = EmulatorAdmin(base_url)
 	endpoints = endpoints_for("custom", base_url)
 	tokens = Tokens.from_token_response(admin.issue_tokens(realm_id), realm_id, time.time())
 	oauth = OAuth(CLIENT_ID, CLIENT_SECRET, f"{base_url}/callback", endpoints)
-	return QBOClient(realm_id, oauth, MemoryTokenStore(tokens), endpoints)
+	return QBOClient(realm_id, oauth, MemoryTokenStore(tokens), endpoints, **client_options)
 
 
 def push_all(engine: PushEngine, fixtures: FixtureSet) -> list[SyncRecord]:
@@ -166,7 +169,7 @@ def report(client: QBOClient, records: list[SyncRecord]) -> str:
 	lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
 	lines.insert(1, "  ".join("-" * width for width in widths))
 	problems = [f"{record.doctype} {record.name}: {record.error}" for record in records if record.error]
-	return "\n".join(lines + ([""] + problems if problems else []))
+	return "\n".join(lines + (["", *problems] if problems else []))
 
 
 def _fmt(value: Decimal | None) -> str:

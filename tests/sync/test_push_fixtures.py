@@ -1,0 +1,85 @@
+"""Every exported ERPNext document lands in QuickBooks once, with ERPNext's totals and open balances."""
+
+from decimal import Decimal
+
+from quickbooks_connector.demo import push_all
+from quickbooks_connector.mapping.money import money
+from quickbooks_connector.sync import Status
+
+
+def party_account_amount(fixture_doc: dict, gl_entries: list[dict]) -> Decimal:
+	"""What ERPNext booked on the receivable/payable account, in that account's currency: the ground truth."""
+	account = (
+		fixture_doc.get("debit_to")
+		or fixture_doc.get("credit_to")
+		or (
+			fixture_doc["paid_from"]
+			if fixture_doc.get("payment_type") == "Receive"
+			else fixture_doc["paid_to"]
+		)
+	)
+	rows = [row for row in gl_entries if row["account"] == account]
+	return abs(
+		sum(
+			money(row["debit_in_account_currency"]) - money(row["credit_in_account_currency"]) for row in rows
+		)
+	)
+
+
+def test_every_fixture_is_synced_once_with_erpnext_totals(world):
+	records = push_all(world.engine, world.fixtures)
+	for record in records:
+		assert record.status == Status.SYNCED, (record.name, record.error)
+		assert not record.total_mismatch, record.error
+		held = world.client.read(record.qbo_entity, record.qbo_id)
+		assert money(held["TotalAmt"]) == party_account_amount(
+			world.doc(record.name), world.fixtures.gl_entries[record.name]
+		)
+		if record.doc_number:
+			assert len(world.held(record.qbo_entity, "where DocNumber = {}", record.doc_number)) == 1
+
+
+def test_open_balances_in_quickbooks_match_erpnext_outstanding(world):
+	records = {record.name: record for record in push_all(world.engine, world.fixtures)}
+	for doc in world.fixtures.documents:
+		if doc["doctype"] == "Payment Entry":
+			continue
+		record = records[doc["name"]]
+		held = world.client.read(record.qbo_entity, record.qbo_id)
+		assert money(held["Balance"]) == abs(money(doc["outstanding_amount"])), doc["name"]
+
+	advance = records["ACC-PAY-2026-00010"]
+	assert money(world.client.read("Payment", advance.qbo_id)["UnappliedAmt"]) == Decimal("500.00")
+
+
+def test_foreign_currency_invoice_books_erpnext_home_amount_on_its_own_receivable(world):
+	record = world.engine.push("Sales Invoice", "ACC-SINV-2026-00013")
+	held = world.client.read("Invoice", record.qbo_id)
+
+	assert held["CurrencyRef"]["value"] == "EUR"
+	assert money(held["HomeTotalAmt"]) == Decimal("1212.40")  # the Debtors EUR debit in ERPNext's GL
+	assert held["ARAccountRef"]["value"] == world.ctx.account_map["Debtors EUR - WP"].id
+
+
+def test_payment_pushes_the_invoices_it_settles_first(world):
+	record = world.engine.push("Payment Entry", "ACC-PAY-2026-00008")
+
+	assert record.status == Status.SYNCED
+	for name in ("ACC-SINV-2026-00011", "ACC-SINV-2026-00012"):
+		assert world.port.get_record("Sales Invoice", name).status == Status.SYNCED
+	invoices = world.held("Invoice")
+	assert {invoice["DocNumber"] for invoice in invoices} == {"ACC-SINV-2026-00011", "ACC-SINV-2026-00012"}
+	balances = {invoice["DocNumber"]: money(invoice["Balance"]) for invoice in invoices}
+	assert balances == {"ACC-SINV-2026-00011": Decimal("1000.00"), "ACC-SINV-2026-00012": Decimal("0.00")}
+
+
+def test_pushing_again_changes_nothing(world):
+	first = push_all(world.engine, world.fixtures)
+	before = {
+		entity: len(world.held(entity))
+		for entity in ("Invoice", "Bill", "Payment", "BillPayment", "CreditMemo")
+	}
+	second = push_all(world.engine, world.fixtures)
+
+	assert [record.qbo_id for record in second] == [record.qbo_id for record in first]
+	assert before == {entity: len(world.held(entity)) for entity in before}
