@@ -8,3 +8,41 @@ app_license = "mit"
 required_apps = ["erpnext"]
 
 export_python_type_annotations = True
+
+after_install = "quickbooks_connector.install.after_install"
+before_uninstall = "quickbooks_connector.install.before_uninstall"
+
+# Hooks only decide and enqueue: QuickBooks is never called inside a submit or cancel.
+_PUSHED_DOCTYPE_EVENTS = {
+	"before_submit": "quickbooks_connector.quickbooks_connector.validation.check_before_submit",
+	"on_submit": "quickbooks_connector.quickbooks_connector.push.on_submit",
+	"on_cancel": "quickbooks_connector.quickbooks_connector.push.on_cancel",
+}
+doc_events = {
+	"Sales Invoice": _PUSHED_DOCTYPE_EVENTS,
+	"Purchase Invoice": _PUSHED_DOCTYPE_EVENTS,
+	"Payment Entry": _PUSHED_DOCTYPE_EVENTS,
+}
+
+doctype_js = {
+	"Sales Invoice": "public/js/quickbooks_sync.js",
+	"Purchase Invoice": "public/js/quickbooks_sync.js",
+	"Payment Entry": "public/js/quickbooks_sync.js",
+}
+
+# Cron entries only decide and enqueue onto the long queue; the work never runs on the 300 s default queue.
+scheduler_events = {
+	"cron": {
+		"*/5 * * * *": [
+			"quickbooks_connector.quickbooks_connector.push.retry_due",
+			"quickbooks_connector.quickbooks_connector.party_import.import_due",
+		],
+	},
+	"hourly_long": [
+		"quickbooks_connector.quickbooks_connector.connection.refresh_tokens",
+	],
+}
+
+default_log_clearing_doctypes = {
+	"QuickBooks Import Run": 90,
+}
