@@ -26,6 +26,7 @@ from decimal import Decimal
 from quickbooks_connector import mapping
 from quickbooks_connector.mapping import MappingContext, MappingError, QBOPayload, Refs, Skip, TxnRef
 from quickbooks_connector.mapping.money import money
+from quickbooks_connector.mapping.payload import MAIN
 from quickbooks_connector.qbo import BatchOperation, QBOClient
 from quickbooks_connector.qbo.errors import (
 	DuplicateDocumentNumberError,
@@ -255,7 +256,9 @@ class PushEngine:
 		self.port.save_record(record)
 
 	def _find_existing(self, record: SyncRecord, payload: QBOPayload) -> dict | None:
-		"""Our earlier write, if it reached QuickBooks: same entity, same number (or date), our PrivateNote."""
+		"""Our earlier write, if it reached QuickBooks: same entity, same number (or date), our PrivateNote marker.
+		A document has one main record per entity, so its marker identifies it even when the note's details changed;
+		companions (several Payments of one invoice, say) must carry the very same note."""
 		if payload.doc_number:
 			statement, value = f"select * from {payload.entity} where DocNumber = {{}}", payload.doc_number
 		else:
@@ -263,7 +266,7 @@ class PushEngine:
 				f"select * from {payload.entity} where TxnDate = {{}}",
 				payload.body.get("TxnDate"),
 			)
-		note = payload.body.get("PrivateNote") or ""
+		note = "" if payload.key == MAIN else payload.body.get("PrivateNote") or ""
 		for found in self.client.query(statement, value):
 			if mapping.is_ours(found, record.doctype, record.name) and note in (
 				found.get("PrivateNote") or ""
