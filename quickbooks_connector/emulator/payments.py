@@ -1,0 +1,224 @@
+"""Payments, bill payments and the balances they drive (qbo-api.md §3.9-3.11).
+
+Reproduced: a Payment line applies its ``Amount`` to the Invoice or CreditMemo named in its ``LinkedTxn``; a
+BillPayment line to a Bill or VendorCredit. Targets get ``Balance = TotalAmt - applied`` (CreditMemo also
+``RemainingCredit``) and a ``LinkedTxn`` entry back to each payer, and their ``SyncToken`` moves on as in QBO.
+``Payment.UnappliedAmt = TotalAmt - applied to invoices + credits used``; a zero-total payment linking an
+invoice and a credit memo therefore applies the credit (the same for bills and vendor credits). Payment lines
+are all-or-nothing on update. Linking to an unknown id is 2500, to a deleted one 610, to a voided one, a
+different party or an unsupported type 620. Deleting or voiding a payer releases what it applied.
+
+Simplifications: only one ``LinkedTxn`` per line; applying more than a target's open balance, using more credit
+than is applied to debits or applying more than ``TotalAmt`` are refused with 6000 (QBO's exact behaviour is
+undocumented); exchange-rate differences between payment and invoice are ignored.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from quickbooks_connector.emulator import faults
+from quickbooks_connector.emulator.company import currency_ref
+from quickbooks_connector.emulator.indexes import applications_of
+from quickbooks_connector.emulator.records import (
+	WriteContext,
+	check_lengths,
+	checked_account,
+	one_of,
+	ref_to,
+	stamp_update,
+	transaction_currency,
+	txn_date,
+)
+from quickbooks_connector.emulator.store import Realm
+from quickbooks_connector.emulator.totals import ZERO, money, round2
+
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Payer:
+	entity: str
+	party: str
+	party_field: str
+	debit_type: str
+	credit_type: str
+
+
+PAYERS = {
+	"Payment": Payer("Payment", "Customer", "CustomerRef", "Invoice", "CreditMemo"),
+	"BillPayment": Payer("BillPayment", "Vendor", "VendorRef", "Bill", "VendorCredit"),
+}
+TARGET_ENTITIES = {"Invoice", "CreditMemo", "Bill", "VendorCredit"}
+DEPOSIT_ACCOUNT_TYPES = ("Bank", "Other Current Asset")
+
+
+def balance_fields(
+	realm: Realm, entity: str, object_id: str | None, total: Decimal, rate: Decimal
+) -> dict[str, Any]:
+	"""Balance, HomeBalance and LinkedTxn of an Invoice/CreditMemo/Bill/VendorCredit from the payments applied."""
+	applied = realm.indexes.applied_to((entity, object_id)) if object_id else {}
+	balance = total - sum(applied.values(), ZERO)
+	fields: dict[str, Any] = {
+		"Balance": balance,
+		"HomeBalance": round2(balance * rate),
+		"LinkedTxn": [
+			{"TxnId": payer_id, "TxnType": payer}
+			for payer, payer_id in sorted(applied, key=lambda k: int(k[1]))
+		],
+	}
+	if entity == "CreditMemo":
+		fields["RemainingCredit"] = balance
+	return fields
+
+
+def refresh_targets(ctx: WriteContext, targets: set[Key]) -> None:
+	"""Store new versions of the targets whose applied amounts changed."""
+	for entity, object_id in sorted(targets, key=lambda key: (key[0], int(key[1]))):
+		target = ctx.realm.get(entity, object_id)
+		if target is None:
+			continue
+		rate = target.get("ExchangeRate", Decimal(1))
+		fields = balance_fields(ctx.realm, entity, object_id, target["TotalAmt"], rate)
+		if all(target.get(key) == value for key, value in fields.items()):
+			continue
+		ctx.realm.put(entity, stamp_update({**target, **fields}, target, ctx.now), ctx.now)
+
+
+def targets_of(obj: dict[str, Any] | None) -> set[Key]:
+	return set(applications_of(obj)) if obj else set()
+
+
+def payer_preparer(entity: str):
+	payer = PAYERS[entity]
+
+	def prepare(ctx: WriteContext, body: dict[str, Any], existing: dict | None) -> dict[str, Any]:
+		return prepare_payer(ctx, payer, body, existing)
+
+	return prepare
+
+
+def prepare_payer(
+	ctx: WriteContext, payer: Payer, body: dict[str, Any], existing: dict | None
+) -> dict[str, Any]:
+	content = dict(body)
+	check_lengths(body, {"DocNumber": 21, "PrivateNote": 4000, "PaymentRefNum": 21})
+	party = ctx.require(payer.party, body.get(payer.party_field), payer.party_field)
+	content[payer.party_field] = ref_to(party, "DisplayName")
+	if body.get("TotalAmt") is None:
+		raise faults.required("TotalAmt")
+	total = money(body["TotalAmt"], "TotalAmt")
+	if total < ZERO:
+		raise faults.business("TotalAmt can't be negative.", "TotalAmt")
+	currency, rate = transaction_currency(ctx, body, party)
+	content["CurrencyRef"] = currency_ref(currency)
+	if ctx.settings.multicurrency:
+		content["ExchangeRate"] = rate
+	content["TxnDate"] = txn_date(ctx, body)
+	lines, debits, credits = _application_lines(ctx, payer, body.get("Line") or [], party, existing)
+	if credits > debits:
+		raise faults.business("More credit is used than is applied to open transactions.", "Line")
+	unapplied = total - debits + credits
+	if unapplied < ZERO:
+		raise faults.business(f"The lines apply {debits - credits}, more than TotalAmt {total}.", "TotalAmt")
+	content.update(Line=lines, TotalAmt=total, HomeTotalAmt=round2(total * rate))
+	if payer.entity == "Payment":
+		content["UnappliedAmt"] = unapplied
+		content["ProcessPayment"] = False
+		deposit = checked_account(
+			ctx, body.get("DepositToAccountRef"), "DepositToAccountRef", DEPOSIT_ACCOUNT_TYPES, "undeposited"
+		)
+		content["DepositToAccountRef"] = ref_to(deposit)
+		if body.get("ARAccountRef"):
+			receivable = checked_account(
+				ctx, body["ARAccountRef"], "ARAccountRef", ("Accounts Receivable",), None
+			)
+			content["ARAccountRef"] = ref_to(receivable)
+	else:
+		content.update(_bill_payment_accounts(ctx, body))
+	return content
+
+
+def _bill_payment_accounts(ctx: WriteContext, body: dict[str, Any]) -> dict[str, Any]:
+	pay_type = one_of(body, "PayType", ("Check", "CreditCard"))
+	payable = checked_account(ctx, body.get("APAccountRef"), "APAccountRef", ("Accounts Payable",), "payable")
+	fields: dict[str, Any] = {"PayType": pay_type, "APAccountRef": ref_to(payable)}
+	if pay_type == "Check":
+		detail = dict(body.get("CheckPayment") or {})
+		account = checked_account(
+			ctx, detail.get("BankAccountRef"), "CheckPayment.BankAccountRef", ("Bank",), None
+		)
+		detail["BankAccountRef"] = ref_to(account)
+		detail.setdefault("PrintStatus", "NotSet")
+		fields["CheckPayment"] = detail
+	else:
+		detail = dict(body.get("CreditCardPayment") or {})
+		account = checked_account(
+			ctx, detail.get("CCAccountRef"), "CreditCardPayment.CCAccountRef", ("Credit Card",), None
+		)
+		detail["CCAccountRef"] = ref_to(account)
+		fields["CreditCardPayment"] = detail
+	return fields
+
+
+def _application_lines(
+	ctx: WriteContext, payer: Payer, raw_lines: list[Any], party: dict[str, Any], existing: dict | None
+) -> tuple[list[dict[str, Any]], Decimal, Decimal]:
+	lines = []
+	per_target: dict[Key, Decimal] = defaultdict(Decimal)
+	for line in raw_lines:
+		amount, target = _application(ctx, payer, line, party)
+		per_target[(target["TxnType"], target["TxnId"])] += amount
+		lines.append(
+			{**{k: v for k, v in line.items() if k != "LineEx"}, "Amount": amount, "LinkedTxn": [target]}
+		)
+	own = (payer.entity, existing["Id"]) if existing else None
+	for (entity, object_id), amount in per_target.items():
+		_check_open_balance(ctx, entity, object_id, amount, own)
+	debits = sum((a for (entity, _), a in per_target.items() if entity == payer.debit_type), ZERO)
+	credits = sum((a for (entity, _), a in per_target.items() if entity == payer.credit_type), ZERO)
+	return lines, debits, credits
+
+
+def _application(
+	ctx: WriteContext, payer: Payer, line: Any, party: dict[str, Any]
+) -> tuple[Decimal, dict[str, str]]:
+	if not isinstance(line, dict) or line.get("Amount") is None:
+		raise faults.required("Line.Amount")
+	amount = money(line["Amount"], "Line.Amount")
+	if amount < ZERO:
+		raise faults.business("Payment line amounts can't be negative.", "Line.Amount")
+	links = line.get("LinkedTxn") or []
+	if not links:
+		raise faults.required("Line.LinkedTxn")
+	if len(links) > 1:
+		raise faults.cannot_link("The emulator supports one LinkedTxn per payment line.")
+	txn_type, txn_id = links[0].get("TxnType"), str(links[0].get("TxnId") or "")
+	if txn_type not in (payer.debit_type, payer.credit_type):
+		raise faults.cannot_link(f"A {payer.entity} can't be linked to TxnType {txn_type}.")
+	target = ctx.realm.get(txn_type, txn_id)
+	if target is None:
+		if ctx.realm.is_deleted(txn_type, txn_id):
+			raise faults.not_found(element="Line.LinkedTxn")
+		raise faults.invalid_reference("Line.LinkedTxn", txn_type, txn_id)
+	if ctx.realm.is_voided(txn_type, txn_id):
+		raise faults.cannot_link(f"{txn_type} {txn_id} is voided.")
+	if target[payer.party_field]["value"] != party["Id"]:
+		raise faults.cannot_link(f"{txn_type} {txn_id} belongs to another {payer.party.lower()}.")
+	return amount, {"TxnId": txn_id, "TxnType": txn_type}
+
+
+def _check_open_balance(
+	ctx: WriteContext, entity: str, object_id: str, amount: Decimal, own: Key | None
+) -> None:
+	applied = ctx.realm.indexes.applied_to((entity, object_id))
+	by_others = sum((value for payer, value in applied.items() if payer != own), ZERO)
+	open_balance = ctx.realm.objects[entity][object_id]["TotalAmt"] - by_others
+	if amount > open_balance:
+		raise faults.business(
+			f"The amount applied to {entity} {object_id} ({amount}) is more than its open balance ({open_balance}).",
+			"Line.Amount",
+		)
