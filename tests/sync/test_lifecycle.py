@@ -189,3 +189,49 @@ def _with(ctx, **changes):
 	from dataclasses import replace
 
 	return replace(ctx, **changes)
+
+
+def test_non_us_tax_computed_by_quickbooks_equals_erpnext(make_world):
+	world = make_world(country="GB")
+	standard = next(code for code in world.held("TaxCode") if "20" in code["Name"])
+	exempt = next(
+		code for code in world.held("TaxCode") if "Exempt" in code["Name"] or "Zero" in code["Name"]
+	)
+	doc = world.add_copy("ACC-SINV-2026-00011", "SINV-VAT-20")
+	_retax(doc, Decimal("20"))
+	world.port.add_document(doc)
+	from quickbooks_connector.mapping import QBOTaxCodeRef
+
+	ctx = _with(
+		world.ctx,
+		tax_code_map={"Sales Tax Payable - WP": QBOTaxCodeRef(standard["Id"], standard["Name"])},
+		exempt_tax_code=QBOTaxCodeRef(exempt["Id"], exempt["Name"]),
+	)
+	record = world.engine_with(ctx=ctx).push("Sales Invoice", "SINV-VAT-20")
+
+	assert record.status == Status.SYNCED and not record.total_mismatch, record.error
+	held = world.client.read("Invoice", record.qbo_id)
+	assert money(held["TxnTaxDetail"]["TotalTax"]) == money(doc["total_taxes_and_charges"])
+	assert money(held["TotalAmt"]) == money(doc["grand_total"])
+
+
+def _retax(doc: dict, rate: Decimal) -> None:
+	"""The invoice as ERPNext computes it at another rate: tax on the net total, rounded to the cent."""
+	tax = money(money(doc["net_total"]) * rate / 100)
+	row = doc["taxes"][0]
+	row.update(rate=float(rate), tax_amount=float(tax), tax_amount_after_discount_amount=float(tax))
+	row["base_tax_amount"] = row["base_tax_amount_after_discount_amount"] = float(tax)
+	grand = money(doc["net_total"]) + tax
+	row["total"] = row["base_total"] = float(grand)
+	row["item_wise_tax_detail"] = None
+	for field in ("total_taxes_and_charges", "base_total_taxes_and_charges"):
+		doc[field] = float(tax)
+	for field in (
+		"grand_total",
+		"base_grand_total",
+		"rounded_total",
+		"base_rounded_total",
+		"outstanding_amount",
+	):
+		doc[field] = float(grand)
+	doc["rounding_adjustment"] = doc["base_rounding_adjustment"] = 0.0
