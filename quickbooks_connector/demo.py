@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from quickbooks_connector.emulator import EmulatorAdmin, EmulatorServer
-from quickbooks_connector.mapping import MappingContext, QBOAccountRef
+from quickbooks_connector.mapping import MappingContext, QBOAccountRef, qbo_account_type
 from quickbooks_connector.mapping.naming import qbo_name
 from quickbooks_connector.qbo import MemoryTokenStore, OAuth, QBOClient, Tokens, endpoints_for
 from quickbooks_connector.qbo.errors import DuplicateNameError
@@ -30,22 +30,6 @@ from quickbooks_connector.sync import MemoryPort, PushEngine, SyncRecord
 
 DEFAULT_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "erpnext"
 CLIENT_ID, CLIENT_SECRET = "emulator-client-id", "emulator-client-secret"
-# ERPNext account type (else root type) -> QuickBooks AccountType
-ACCOUNT_TYPES = {
-	"Bank": "Bank",
-	"Cash": "Bank",
-	"Receivable": "Accounts Receivable",
-	"Payable": "Accounts Payable",
-	"Tax": "Other Current Liability",
-	"Cost of Goods Sold": "Cost of Goods Sold",
-}
-ROOT_TYPES = {
-	"Income": "Income",
-	"Expense": "Expense",
-	"Equity": "Equity",
-	"Asset": "Other Current Asset",
-	"Liability": "Other Current Liability",
-}
 CURRENCY_TYPES = {"Bank", "Accounts Receivable", "Accounts Payable", "Credit Card"}
 
 
@@ -93,9 +77,7 @@ def mirror_chart(client: QBOClient, chart: list[dict]) -> dict[str, QBOAccountRe
 	for account in chart:
 		if account.get("is_group"):
 			continue
-		account_type = (
-			ACCOUNT_TYPES.get(account.get("account_type") or "") or ROOT_TYPES[account["root_type"]]
-		)
+		account_type = qbo_account_type(account)
 		body = {"Name": qbo_name(account["account_name"]), "AccountType": account_type}
 		if account_type in CURRENCY_TYPES and account.get("account_currency"):
 			body["CurrencyRef"] = {"value": account["account_currency"]}

@@ -1,6 +1,7 @@
 """Pure mapping between ERPNext 15 documents (plain dicts, as `Document.as_dict()` gives them) and QuickBooks
 Online payloads. No network, no framework: see documents.py for the flow the sync engine follows."""
 
+from quickbooks_connector.mapping.accounts import qbo_account_type
 from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef, QBOTaxCodeRef
 from quickbooks_connector.mapping.documents import (
 	SUPPORTED_DOCTYPES,
@@ -65,6 +66,7 @@ __all__ = [
 	"item_name_candidates",
 	"item_payload",
 	"private_note",
+	"qbo_account_type",
 	"supplier_fields",
 	"vendor_payload",
 ]

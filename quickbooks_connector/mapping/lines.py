@@ -1,15 +1,15 @@
 """Shared machinery for invoices and bills: planned lines, account and tax-code resolution, currency, line math.
+Payments use the account lookup and the currency fields too.
 
-A document is first planned as `Line`s in ERPNext's own signs (what each GL row credits on a sale / debits on a
-purchase, in document currency), so that the plan can be checked against ERPNext's total before anything is sent;
-returns are negated afterwards into positive credit memos / vendor credits. Resolution then looks up every account
-and tax code, recording all gaps in one `Problems` list.
+`Line`s are in ERPNext's own signs (what each GL row credits on a sale / debits on a purchase, in document currency);
+see invoices.py for how a document's plan is put together. Resolution looks up every account and tax code,
+recording all gaps in one `Problems` list.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
@@ -17,6 +17,7 @@ from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef, 
 from quickbooks_connector.mapping.errors import RETRY, Problems
 from quickbooks_connector.mapping.money import ZERO, fmt, money, plain, round_to, to_decimal
 from quickbooks_connector.mapping.naming import DESCRIPTION_MAX, plain_text
+from quickbooks_connector.mapping.taxes import TaxRow, accounts_taxing_row
 
 LineKind = Literal["item", "account", "text"]
 
@@ -177,6 +178,33 @@ def currency_fields(currency: str, exchange_rate: Decimal, ctx: MappingContext) 
 	return fields
 
 
+def currency_arguments(currency: str, exchange_rate: Decimal, ctx: MappingContext) -> dict:
+	"""`currency_fields` as the `currency` / `exchange_rate` arguments of the credit application and deduction
+	journal builders (None when the field is left out)."""
+	fields = currency_fields(currency, exchange_rate, ctx)
+	return {
+		"currency": fields.get("CurrencyRef", {}).get("value"),
+		"exchange_rate": fields.get("ExchangeRate"),
+	}
+
+
+def optional_header_fields(
+	*, txn_date: str | None, private_note: str, currency: str | None, exchange_rate: Decimal | None
+) -> dict:
+	"""TxnDate, PrivateNote, CurrencyRef and ExchangeRate of a credit application or deduction journal, each only
+	when given."""
+	fields: dict = {}
+	if txn_date:
+		fields["TxnDate"] = txn_date
+	if private_note:
+		fields["PrivateNote"] = private_note
+	if currency:
+		fields["CurrencyRef"] = {"value": currency}
+	if exchange_rate is not None:
+		fields["ExchangeRate"] = plain(exchange_rate)
+	return fields
+
+
 PARTY_ACCOUNT_FIELDS = {"Accounts Receivable": "ARAccountRef", "Accounts Payable": "APAccountRef"}
 
 
@@ -209,6 +237,42 @@ def describe(row: Mapping) -> str:
 		plain_text(row.get("description")) or plain_text(row.get("item_name")) or (row.get("item_code") or "")
 	)
 	return text[:DESCRIPTION_MAX]
+
+
+def tax_table_lines(rows: list[TaxRow], computed: Mapping[int, TaxRow]) -> list[Line]:
+	"""Every posting tax-table row QuickBooks does not compute (`computed`, by idx) as a line to its own account,
+	taxed by the computed rows that tax it (see taxes.py)."""
+	lines = []
+	for row in rows:
+		if row.idx in computed or money(row.amount) == 0:
+			continue
+		taxed_by = accounts_taxing_row(rows, computed, row)
+		where = f"taxes row {row.idx} ({row.description})"
+		lines.append(
+			Line("account", row.account, money(row.amount), row.description, where, taxed_by=taxed_by)
+		)
+	return lines
+
+
+def close_lines(
+	doc: Mapping,
+	lines: list[Line],
+	computed: Mapping[int, TaxRow],
+	reductions: Decimal,
+	ctx: MappingContext,
+	problems: Problems,
+	what: str,
+) -> tuple[list[Line], Decimal, Decimal]:
+	"""Ends a document's planned lines with ERPNext's rounding adjustment and any cent difference it books to the
+	round-off account. Returns them with the tax QuickBooks computes (the `computed` rows) and the total QuickBooks
+	must show: what the party owes, the grand total less `reductions` (write-offs, loyalty points redeemed)."""
+	lines = [*lines, *rounding_lines(doc, ctx, problems, what)]
+	erp_tax = money(sum((money(row.amount) for row in computed.values()), ZERO))
+	erp_total = grand_total(doc) - reductions
+	residual = residual_line(erp_total, sum_amounts(lines) + erp_tax, ctx, problems, what)
+	if residual:
+		lines.append(residual)
+	return lines, erp_tax, erp_total
 
 
 def residual_line(
@@ -267,29 +331,3 @@ def flag(doc: Mapping, fieldname: str) -> bool:
 
 def amount_of(doc: Mapping, fieldname: str) -> Decimal:
 	return money(to_decimal(doc.get(fieldname)))
-
-
-@dataclass
-class Plan:
-	"""A planned invoice/bill: resolved lines plus totals, before QuickBooks ids are known."""
-
-	doctype: str
-	name: str
-	entity: str
-	party: str
-	currency: str
-	exchange_rate: Decimal
-	lines: list[ResolvedLine]
-	erp_total: Decimal
-	erp_tax: Decimal
-	doc_number: str
-	note: str
-	txn_date: str | None
-	due_date: str | None
-	txn_tax_code: dict | None = None  # US sales: TxnTaxCodeRef
-	settlements: list[tuple[QBOAccountRef, Decimal, str]] = field(
-		default_factory=list
-	)  # paid at once: POS, "Is Paid"
-	application_bank: QBOAccountRef | None = (
-		None  # vendor credit applied to its bill: bank of the zero payment
-	)

@@ -31,11 +31,13 @@ from quickbooks_connector.mapping.errors import RETRY, MappingError, Problems
 from quickbooks_connector.mapping.lines import (
 	AccountBook,
 	check_currency,
+	currency_arguments,
 	currency_fields,
 	flag,
+	optional_header_fields,
 	party_account_field,
 )
-from quickbooks_connector.mapping.money import ZERO, fmt, money, plain, to_decimal
+from quickbooks_connector.mapping.money import ZERO, fmt, money, to_decimal
 from quickbooks_connector.mapping.naming import doc_number, private_note, reference_number
 from quickbooks_connector.mapping.payload import QBOPayload, Skip
 from quickbooks_connector.mapping.purchase import pay_from
@@ -181,12 +183,14 @@ def _deductions(
 		if row.get("is_exchange_gain_loss"):
 			notes.append(f"exchange gain/loss {fmt(amount)} {ctx.company_currency} is booked by QuickBooks")
 			continue
-		account = accounts.get(
-			row.get("account"), f"deduction '{row.get('description') or row.get('account')}'"
-		)
+		account = _deduction_account(row, accounts)
 		if account is not None:
 			deductions.append((account, amount))
 	return deductions, notes
+
+
+def _deduction_account(row: Mapping, accounts: AccountBook) -> QBOAccountRef | None:
+	return accounts.get(row.get("account"), f"deduction '{row.get('description') or row.get('account')}'")
 
 
 def dependencies(doc: Mapping, ctx: MappingContext) -> Dependencies | Skip:
@@ -214,7 +218,7 @@ def build_prerequisites(doc: Mapping, ctx: MappingContext, refs: Refs) -> list[Q
 		txn_date=planned.txn_date,
 		doc_number=doc_number(planned.name),
 		private_note=private_note(DOCTYPE, planned.name, "deductions"),
-		**_currency_kwargs(planned, ctx),
+		**currency_arguments(planned.currency, planned.exchange_rate, ctx),
 	)
 	return [QBOPayload("JournalEntry", body, doc_number(planned.name), ZERO, key=DEDUCTIONS)]
 
@@ -289,14 +293,11 @@ def build_deduction_journal(
 	body: dict = {"Line": lines}
 	if doc_number:
 		body["DocNumber"] = doc_number
-	if txn_date:
-		body["TxnDate"] = txn_date
-	if private_note:
-		body["PrivateNote"] = private_note
-	if currency:
-		body["CurrencyRef"] = {"value": currency}
-	if exchange_rate is not None:
-		body["ExchangeRate"] = plain(exchange_rate)
+	body.update(
+		optional_header_fields(
+			txn_date=txn_date, private_note=private_note, currency=currency, exchange_rate=exchange_rate
+		)
+	)
 	return body
 
 
@@ -346,14 +347,6 @@ def _check_bank_currency(
 		)
 
 
-def _currency_kwargs(planned: PaymentPlan, ctx: MappingContext) -> dict:
-	fields = currency_fields(planned.currency, planned.exchange_rate, ctx)
-	return {
-		"currency": fields.get("CurrencyRef", {}).get("value"),
-		"exchange_rate": fields.get("ExchangeRate"),
-	}
-
-
 def _reference_note(planned: PaymentPlan) -> list[str]:
 	return [f"reference {planned.reference}"] if planned.reference else []
 
@@ -391,9 +384,7 @@ def _plan_transfer(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 	for row in doc.get("deductions") or []:
 		amount = money(row.get("amount"))
 		if amount:
-			account = accounts.get(
-				row.get("account"), f"deduction '{row.get('description') or row.get('account')}'"
-			)
+			account = _deduction_account(row, accounts)
 			if account is not None:
 				deductions.append((account, amount))
 	accounts.report()

@@ -28,80 +28,59 @@ from decimal import Decimal
 from quickbooks_connector.mapping import taxes as tax
 from quickbooks_connector.mapping.context import CREDIT_CARD, MappingContext, QBOAccountRef
 from quickbooks_connector.mapping.errors import RETRY, Problems
+from quickbooks_connector.mapping.invoices import (
+	APPLY_CREDIT,
+	Plan,
+	applies_to_original,
+	credit_application_details,
+	original_link,
+	start_plan,
+	transaction_body,
+)
 from quickbooks_connector.mapping.lines import (
 	AccountBook,
 	Line,
-	Plan,
 	ResolvedLine,
-	TaxCodes,
 	amount_of,
-	check_currency,
+	close_lines,
 	currency_fields,
 	describe,
 	flag,
-	grand_total,
-	party_account_field,
-	residual_line,
-	rounding_lines,
-	sum_amounts,
+	optional_header_fields,
+	tax_table_lines,
 )
 from quickbooks_connector.mapping.money import ZERO, money, plain, to_decimal
 from quickbooks_connector.mapping.naming import doc_number, private_note
 from quickbooks_connector.mapping.payload import QBOPayload, Skip
-from quickbooks_connector.mapping.refs import Dependencies, LinkedDoc, PartySpec, Refs
+from quickbooks_connector.mapping.refs import Dependencies, PartySpec, Refs
 
 DOCTYPE = "Purchase Invoice"
-APPLY_CREDIT = "apply-credit"
 PAID = "paid"
 
 
 def plan(doc: Mapping, ctx: MappingContext) -> Plan | Skip:
-	name = doc["name"]
 	skip = _unsupported(doc)
 	if skip:
 		return skip
-	problems = Problems(f"{DOCTYPE} {name}")
-	is_return = flag(doc, "is_return")
-	currency = (doc.get("currency") or ctx.company_currency).upper()
-	check_currency(currency, ctx, problems, f"{DOCTYPE} {name}")
-
-	lines, erp_tax, erp_total = _plan_lines(doc, ctx, problems)
-	if is_return:
-		lines = [line.negated() for line in lines]
-		erp_tax, erp_total = -erp_tax, -erp_total
-
-	accounts = AccountBook(ctx, problems)
-	codes = TaxCodes(ctx, problems)
+	draft = start_plan(DOCTYPE, doc, ctx, _plan_lines)
 	resolved = [
+		# QuickBooks US has no purchase tax: US bill lines carry no tax code
 		ResolvedLine(
-			line, accounts.get(line.account, line.usage), None if ctx.is_us else codes.for_line(line)
+			line,
+			draft.accounts.get(line.account, line.usage),
+			None if ctx.is_us else draft.codes.for_line(line),
 		)
-		for line in lines
+		for line in draft.lines
 	]
-	settlements = []
-	if flag(doc, "is_paid") and amount_of(doc, "paid_amount"):
-		paid_from = accounts.get(doc.get("cash_bank_account"), "cash/bank account of the paid invoice")
-		if paid_from is not None:
-			settlements.append((paid_from, amount_of(doc, "paid_amount"), "paid on purchase"))
-	application_bank = _application_bank(ctx, problems) if _applies_to_original(doc) else None
-	accounts.report()
-	codes.report()
-	problems.raise_if_any()
-
-	return Plan(
-		doctype=DOCTYPE,
-		name=name,
-		entity="VendorCredit" if is_return else "Bill",
+	settlements = _paid_settlements(doc, draft.accounts)
+	application_bank = _application_bank(ctx, draft.problems) if applies_to_original(doc) else None
+	draft.report_gaps()
+	return draft.finish(
+		entity="VendorCredit" if draft.is_return else "Bill",
 		party=doc["supplier"],
-		currency=currency,
-		exchange_rate=to_decimal(doc.get("conversion_rate") or 1),
 		lines=resolved,
-		erp_total=erp_total,
-		erp_tax=erp_tax,
-		doc_number=doc_number(doc.get("bill_no") or name),
-		note=private_note(DOCTYPE, name, *_note_details(doc)),
-		txn_date=doc.get("posting_date"),
-		due_date=None if is_return else doc.get("due_date"),
+		doc_number=doc_number(doc.get("bill_no") or doc["name"]),
+		note_details=_note_details(doc),
 		settlements=settlements,
 		application_bank=application_bank,
 	)
@@ -111,10 +90,8 @@ def dependencies(doc: Mapping, ctx: MappingContext) -> Dependencies | Skip:
 	planned = plan(doc, ctx)
 	if isinstance(planned, Skip):
 		return planned
-	linked = ()
-	if _applies_to_original(doc):
-		linked = (LinkedDoc(DOCTYPE, doc["return_against"], f"the bill {doc['name']} is credited against"),)
-	return Dependencies(party=PartySpec("Vendor", planned.party, planned.currency), linked=linked)
+	party = PartySpec("Vendor", planned.party, planned.currency)
+	return Dependencies(party=party, linked=original_link(DOCTYPE, doc, "bill"))
 
 
 def build_prerequisites(doc: Mapping, ctx: MappingContext, refs: Refs) -> list[QBOPayload]:
@@ -125,21 +102,15 @@ def build_payload(doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload |
 	planned = plan(doc, ctx)
 	if isinstance(planned, Skip):
 		return planned
-	body: dict = {
-		"VendorRef": {"value": refs.require_party()},
-		"DocNumber": planned.doc_number,
-		"TxnDate": planned.txn_date,
-		"PrivateNote": planned.note,
-		"Line": [_line_json(resolved, number) for number, resolved in enumerate(planned.lines, start=1)],
-		**currency_fields(planned.currency, planned.exchange_rate, ctx),
-		**party_account_field(doc.get("credit_to"), ctx),
-	}
-	if planned.due_date:
-		body["DueDate"] = planned.due_date
-	if not ctx.is_us:
-		body["GlobalTaxCalculation"] = "TaxExcluded"
-	body = {key: value for key, value in body.items() if value is not None}
-	return QBOPayload(planned.entity, body, planned.doc_number, planned.erp_total, planned.erp_tax)
+	body = transaction_body(
+		planned,
+		ctx,
+		party_field="VendorRef",
+		party_id=refs.require_party(),
+		lines=[_line_json(resolved, number) for number, resolved in enumerate(planned.lines, start=1)],
+		party_account=doc.get("credit_to"),
+	)
+	return planned.payload(body)
 
 
 def build_followups(doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str) -> list[QBOPayload]:
@@ -157,10 +128,7 @@ def build_followups(doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str) 
 			amount=planned.erp_total,
 			vendor_id=vendor_id,
 			bank_account_id=planned.application_bank.id,
-			txn_date=planned.txn_date,
-			private_note=private_note(DOCTYPE, doc["name"], f"credit applied to {doc['return_against']}"),
-			currency=currency.get("CurrencyRef", {}).get("value"),
-			exchange_rate=currency.get("ExchangeRate"),
+			**credit_application_details(planned, doc["return_against"], ctx),
 		)
 		followups.append(QBOPayload("BillPayment", body, None, ZERO, key=APPLY_CREDIT))
 	for paid_from, amount, label in planned.settlements:
@@ -210,14 +178,11 @@ def build_vendor_credit_application(
 			{"Amount": amount, "LinkedTxn": [{"TxnId": vendor_credit_id, "TxnType": "VendorCredit"}]},
 		],
 	}
-	if txn_date:
-		body["TxnDate"] = txn_date
-	if private_note:
-		body["PrivateNote"] = private_note
-	if currency:
-		body["CurrencyRef"] = {"value": currency}
-	if exchange_rate is not None:
-		body["ExchangeRate"] = plain(exchange_rate)
+	body.update(
+		optional_header_fields(
+			txn_date=txn_date, private_note=private_note, currency=currency, exchange_rate=exchange_rate
+		)
+	)
 	return body
 
 
@@ -261,25 +226,11 @@ def _plan_lines(doc: Mapping, ctx: MappingContext, problems: Problems) -> tuple[
 		line = _item_line(row, position, doc, rows, computed)
 		if line is not None:
 			lines.append(line)
-	for row in rows:
-		if row.idx in computed or money(row.amount) == 0:
-			continue
-		taxed_by = tax.accounts_taxing_row(rows, computed, row)
-		where = f"taxes row {row.idx} ({row.description})"
-		lines.append(
-			Line("account", row.account, money(row.amount), row.description, where, taxed_by=taxed_by)
-		)
+	lines.extend(tax_table_lines(rows, computed))
 	write_off = amount_of(doc, "write_off_amount") if doc.get("write_off_account") else ZERO
 	if write_off:
 		lines.append(Line("account", doc.get("write_off_account"), -write_off, "Write off", "write-off"))
-	lines.extend(rounding_lines(doc, ctx, problems, "bill"))
-
-	erp_tax = money(sum((money(row.amount) for row in computed.values()), ZERO))
-	erp_total = grand_total(doc) - write_off
-	residual = residual_line(erp_total, sum_amounts(lines) + erp_tax, ctx, problems, "bill")
-	if residual:
-		lines.append(residual)
-	return lines, erp_tax, erp_total
+	return close_lines(doc, lines, computed, write_off, ctx, problems, "bill")
 
 
 def _item_line(
@@ -322,12 +273,14 @@ def _line_json(resolved: ResolvedLine, number: int) -> dict:
 	}
 
 
-def _applies_to_original(doc: Mapping) -> bool:
-	return (
-		flag(doc, "is_return")
-		and bool(doc.get("return_against"))
-		and not flag(doc, "update_outstanding_for_self")
-	)
+def _paid_settlements(doc: Mapping, accounts: AccountBook) -> list[tuple[QBOAccountRef, Decimal, str]]:
+	"""The Bill Payment an "Is Paid" invoice makes from its cash/bank account."""
+	if not (flag(doc, "is_paid") and amount_of(doc, "paid_amount")):
+		return []
+	paid_from = accounts.get(doc.get("cash_bank_account"), "cash/bank account of the paid invoice")
+	if paid_from is None:
+		return []
+	return [(paid_from, amount_of(doc, "paid_amount"), "paid on purchase")]
 
 
 def _application_bank(ctx: MappingContext, problems: Problems) -> QBOAccountRef | None:

@@ -30,23 +30,28 @@ from decimal import Decimal
 from quickbooks_connector.mapping import taxes as tax
 from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef
 from quickbooks_connector.mapping.errors import RETRY, Problems
+from quickbooks_connector.mapping.invoices import (
+	APPLY_CREDIT,
+	Plan,
+	applies_to_original,
+	credit_application_details,
+	original_link,
+	start_plan,
+	transaction_body,
+)
 from quickbooks_connector.mapping.lines import (
 	AccountBook,
 	Line,
-	Plan,
 	ResolvedLine,
 	TaxCodes,
 	amount_of,
-	check_currency,
+	close_lines,
 	currency_fields,
 	describe,
 	flag,
-	grand_total,
-	party_account_field,
+	optional_header_fields,
 	qty_and_price,
-	residual_line,
-	rounding_lines,
-	sum_amounts,
+	tax_table_lines,
 )
 from quickbooks_connector.mapping.money import ZERO, fmt, money, plain, to_decimal
 from quickbooks_connector.mapping.naming import doc_number, private_note
@@ -54,7 +59,6 @@ from quickbooks_connector.mapping.payload import QBOPayload, Skip
 from quickbooks_connector.mapping.refs import (
 	Dependencies,
 	ItemSpec,
-	LinkedDoc,
 	PartySpec,
 	Refs,
 	item_spec_for_account,
@@ -62,49 +66,25 @@ from quickbooks_connector.mapping.refs import (
 )
 
 DOCTYPE = "Sales Invoice"
-APPLY_CREDIT = "apply-credit"
 
 
 def plan(doc: Mapping, ctx: MappingContext) -> Plan | Skip:
-	name = doc["name"]
 	skip = _unsupported(doc)
 	if skip:
 		return skip
-	problems = Problems(f"{DOCTYPE} {name}")
-	is_return = flag(doc, "is_return")
-	currency = (doc.get("currency") or ctx.company_currency).upper()
-	check_currency(currency, ctx, problems, f"{DOCTYPE} {name}")
-
-	lines, erp_tax, erp_total = _plan_lines(doc, ctx, problems)
-	if is_return:
-		lines = [line.negated() for line in lines]
-		erp_tax, erp_total = -erp_tax, -erp_total
-
-	accounts = AccountBook(ctx, problems)
-	codes = TaxCodes(ctx, problems)
-	resolved = [_resolve(line, accounts, codes) for line in lines]
-	payments = _pos_payments(doc, accounts, problems)
-	accounts.report()
-	codes.report()
-	txn_tax_code = _txn_tax_code(doc, ctx, problems)
-	problems.raise_if_any()
-
-	return Plan(
-		doctype=DOCTYPE,
-		name=name,
-		entity="CreditMemo" if is_return else "Invoice",
+	draft = start_plan(DOCTYPE, doc, ctx, _plan_lines)
+	resolved = [_resolve(line, draft.accounts, draft.codes) for line in draft.lines]
+	payments = _pos_payments(doc, draft.accounts, draft.problems)
+	draft.report_gaps()
+	txn_tax_code = _txn_tax_code(doc, ctx, draft.problems)
+	return draft.finish(
+		entity="CreditMemo" if draft.is_return else "Invoice",
 		party=doc["customer"],
-		currency=currency,
-		exchange_rate=to_decimal(doc.get("conversion_rate") or 1),
 		lines=resolved,
-		erp_total=erp_total,
-		erp_tax=erp_tax,
-		doc_number=doc_number(name),
-		note=private_note(DOCTYPE, name, *_note_details(doc)),
-		txn_date=doc.get("posting_date"),
-		due_date=None if is_return else doc.get("due_date"),
-		txn_tax_code=txn_tax_code,
+		doc_number=doc_number(doc["name"]),
+		note_details=_note_details(doc),
 		settlements=payments,
+		txn_tax_code=txn_tax_code,
 	)
 
 
@@ -117,13 +97,10 @@ def dependencies(doc: Mapping, ctx: MappingContext) -> Dependencies | Skip:
 		spec = _item_spec(resolved)
 		if spec is not None:
 			items.setdefault(spec.key, spec)
-	linked = ()
-	if _applies_to_original(doc):
-		linked = (
-			LinkedDoc(DOCTYPE, doc["return_against"], f"the invoice {doc['name']} is credited against"),
-		)
 	party = PartySpec("Customer", planned.party, planned.currency)
-	return Dependencies(party=party, items=tuple(items.values()), linked=linked)
+	return Dependencies(
+		party=party, items=tuple(items.values()), linked=original_link(DOCTYPE, doc, "invoice")
+	)
 
 
 def build_prerequisites(doc: Mapping, ctx: MappingContext, refs: Refs) -> list[QBOPayload]:
@@ -134,28 +111,20 @@ def build_payload(doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload |
 	planned = plan(doc, ctx)
 	if isinstance(planned, Skip):
 		return planned
-	body: dict = {
-		"CustomerRef": {"value": refs.require_party()},
-		"DocNumber": planned.doc_number,
-		"TxnDate": planned.txn_date,
-		"PrivateNote": planned.note,
-		"Line": [
-			_line_json(resolved, refs, number) for number, resolved in enumerate(planned.lines, start=1)
-		],
-		**currency_fields(planned.currency, planned.exchange_rate, ctx),
-		**party_account_field(doc.get("debit_to"), ctx),
-	}
-	if planned.due_date:
-		body["DueDate"] = planned.due_date
+	body = transaction_body(
+		planned,
+		ctx,
+		party_field="CustomerRef",
+		party_id=refs.require_party(),
+		lines=[_line_json(resolved, refs, number) for number, resolved in enumerate(planned.lines, start=1)],
+		party_account=doc.get("debit_to"),
+	)
 	if ctx.is_us:
 		detail: dict = {"TotalTax": planned.erp_tax}
 		if planned.txn_tax_code is not None:
 			detail["TxnTaxCodeRef"] = planned.txn_tax_code
 		body["TxnTaxDetail"] = detail
-	else:
-		body["GlobalTaxCalculation"] = "TaxExcluded"
-	body = {key: value for key, value in body.items() if value is not None}
-	return QBOPayload(planned.entity, body, planned.doc_number, planned.erp_total, planned.erp_tax)
+	return planned.payload(body)
 
 
 def build_followups(doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str) -> list[QBOPayload]:
@@ -165,16 +134,14 @@ def build_followups(doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str) 
 	customer_id = refs.require_party()
 	currency = currency_fields(planned.currency, planned.exchange_rate, ctx)
 	followups = []
-	if _applies_to_original(doc):
+	if applies_to_original(doc):
 		original = refs.require_linked(DOCTYPE, doc["return_against"])
 		body = build_credit_application(
 			credit_memo_id=qbo_id,
 			invoice_id=original.id,
 			amount=planned.erp_total,
 			customer_id=customer_id,
-			txn_date=planned.txn_date,
-			private_note=private_note(DOCTYPE, doc["name"], f"credit applied to {doc['return_against']}"),
-			**_currency_kwargs(currency),
+			**credit_application_details(planned, doc["return_against"], ctx),
 		)
 		followups.append(QBOPayload("Payment", body, None, ZERO, key=APPLY_CREDIT))
 	for number, (account, amount, label) in enumerate(planned.settlements, start=1):
@@ -214,24 +181,12 @@ def build_credit_application(
 			{"Amount": amount, "LinkedTxn": [{"TxnId": credit_memo_id, "TxnType": "CreditMemo"}]},
 		],
 	}
-	if txn_date:
-		body["TxnDate"] = txn_date
-	if private_note:
-		body["PrivateNote"] = private_note
-	if currency:
-		body["CurrencyRef"] = {"value": currency}
-	if exchange_rate is not None:
-		body["ExchangeRate"] = plain(exchange_rate)
+	body.update(
+		optional_header_fields(
+			txn_date=txn_date, private_note=private_note, currency=currency, exchange_rate=exchange_rate
+		)
+	)
 	return body
-
-
-def _currency_kwargs(fields: dict) -> dict:
-	kwargs: dict = {}
-	if "CurrencyRef" in fields:
-		kwargs["currency"] = fields["CurrencyRef"]["value"]
-	if "ExchangeRate" in fields:
-		kwargs["exchange_rate"] = fields["ExchangeRate"]
-	return kwargs
 
 
 def _unsupported(doc: Mapping) -> Skip | None:
@@ -288,23 +243,9 @@ def _plan_lines(doc: Mapping, ctx: MappingContext, problems: Problems) -> tuple[
 	for position, row in enumerate(items, start=1):
 		lines.extend(_item_lines(row, position, doc, rows, computed, accounting, gross_income, distributed))
 	lines.extend(_additional_discount_lines(doc, lines, accounting, distributed))
-	for row in rows:
-		if row.idx in computed or money(row.amount) == 0:
-			continue
-		taxed_by = tax.accounts_taxing_row(rows, computed, row)
-		where = f"taxes row {row.idx} ({row.description})"
-		lines.append(
-			Line("account", row.account, money(row.amount), row.description, where, taxed_by=taxed_by)
-		)
+	lines.extend(tax_table_lines(rows, computed))
 	lines.extend(_pos_adjustment_lines(doc))
-	lines.extend(rounding_lines(doc, ctx, problems, "invoice"))
-
-	erp_tax = money(sum((money(row.amount) for row in computed.values()), ZERO))
-	erp_total = grand_total(doc) - _write_off(doc) - _loyalty(doc)
-	residual = residual_line(erp_total, sum_amounts(lines) + erp_tax, ctx, problems, "invoice")
-	if residual:
-		lines.append(residual)
-	return lines, erp_tax, erp_total
+	return close_lines(doc, lines, computed, _write_off(doc) + _loyalty(doc), ctx, problems, "invoice")
 
 
 def _item_lines(
@@ -501,14 +442,6 @@ def _pos_payments(
 		if ref is not None and amount > 0:
 			payments.append((ref, amount, labels[account]))
 	return payments
-
-
-def _applies_to_original(doc: Mapping) -> bool:
-	return (
-		flag(doc, "is_return")
-		and bool(doc.get("return_against"))
-		and not flag(doc, "update_outstanding_for_self")
-	)
 
 
 def _txn_tax_code(doc: Mapping, ctx: MappingContext, problems: Problems) -> dict | None:

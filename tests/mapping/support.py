@@ -23,6 +23,7 @@ from quickbooks_connector.mapping import (
 	build_payload,
 	build_prerequisites,
 	dependencies,
+	qbo_account_type,
 )
 from quickbooks_connector.mapping.money import money, to_decimal
 
@@ -31,21 +32,6 @@ requires_fixtures = pytest.mark.skipif(
 	not FIXTURES.is_dir(), reason=f"ERPNext fixtures folder {FIXTURES} is absent (it exists in CI)"
 )
 
-QBO_TYPES = {
-	"Bank": "Bank",
-	"Cash": "Bank",
-	"Receivable": "Accounts Receivable",
-	"Payable": "Accounts Payable",
-	"Tax": "Other Current Liability",
-	"Cost of Goods Sold": "Cost of Goods Sold",
-}
-ROOT_TYPES = {
-	"Income": "Income",
-	"Expense": "Expense",
-	"Equity": "Equity",
-	"Asset": "Other Current Asset",
-	"Liability": "Other Current Liability",
-}
 EXTRA_ACCOUNTS = {
 	"Sales Discounts - WP": QBOAccountRef("901", "Discounts given", "Income"),
 	"Amex Card - WP": QBOAccountRef("902", "Amex", "Credit Card"),
@@ -74,7 +60,7 @@ def chart() -> list[dict]:
 def account_map() -> dict[str, QBOAccountRef]:
 	mapped = {}
 	for number, account in enumerate(row for row in chart() if not row["is_group"]):
-		kind = QBO_TYPES.get(account["account_type"]) or ROOT_TYPES[account["root_type"]]
+		kind = qbo_account_type(account)
 		mapped[account["name"]] = QBOAccountRef(str(100 + number), account["account_name"], kind)
 	return {**mapped, **EXTRA_ACCOUNTS}
 
