@@ -25,6 +25,7 @@ doc_events = {
 }
 
 doctype_js = {
+	"QuickBooks Settings": "public/js/quickbooks_settings_import.js",
 	"Sales Invoice": "public/js/quickbooks_sync.js",
 	"Purchase Invoice": "public/js/quickbooks_sync.js",
 	"Payment Entry": "public/js/quickbooks_sync.js",
