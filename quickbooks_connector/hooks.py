@@ -25,7 +25,7 @@ doc_events = {
 }
 
 doctype_js = {
-	"QuickBooks Settings": "public/js/quickbooks_settings_import.js",
+	"QuickBooks Settings": ["public/js/quickbooks_settings_import.js", "public/js/quickbooks_backfill.js"],
 	"Sales Invoice": "public/js/quickbooks_sync.js",
 	"Purchase Invoice": "public/js/quickbooks_sync.js",
 	"Payment Entry": "public/js/quickbooks_sync.js",

@@ -19,6 +19,7 @@ def custom_fields() -> dict[str, list[dict]]:
 		"allow_on_submit": 1,
 		"print_hide": 1,
 		"in_standard_filter": 1,
+		"in_list_view": 1,
 		"translatable": 0,
 	}
 	return {doctype: [field] for doctype in PUSHED_DOCTYPES}

@@ -2,10 +2,11 @@
 
 from quickbooks_connector.sync.engine import PushEngine, SyncPolicy
 from quickbooks_connector.sync.memory import MemoryPort
-from quickbooks_connector.sync.port import DocumentNotFound, SyncPort
+from quickbooks_connector.sync.port import DocumentBusy, DocumentNotFound, SyncPort
 from quickbooks_connector.sync.records import ErrorKind, Status, SyncRecord
 
 __all__ = [
+	"DocumentBusy",
 	"DocumentNotFound",
 	"ErrorKind",
 	"MemoryPort",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from quickbooks_connector.mapping.errors import MappingError
 from quickbooks_connector.qbo import errors as qbo
+from quickbooks_connector.sync.port import DocumentBusy
 from quickbooks_connector.sync.records import ErrorKind
 
 RETRY_HINT = "then press Retry on the QuickBooks sync record."
@@ -38,6 +39,8 @@ def explain(error: Exception, entity: str | None = None, doc_number: str | None 
 			"QuickBooks refused access for this company (the connecting user may have lost admin rights, or the "
 			f"subscription lapsed): {error}. Reconnect from QuickBooks Settings with an admin user.",
 		)
+	if isinstance(error, DocumentBusy):
+		return Explanation(ErrorKind.TRANSIENT, f"{error} It will be retried automatically.")
 	if isinstance(error, qbo.NetworkError):
 		return Explanation(
 			ErrorKind.TRANSIENT,

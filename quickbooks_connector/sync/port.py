@@ -16,6 +16,10 @@ class DocumentNotFound(LookupError):
 	"""The ERPNext document (or party) the engine was asked about does not exist."""
 
 
+class DocumentBusy(Exception):
+	"""Another worker is syncing the document (`SyncPort.lock` timed out): give way, it is retried later."""
+
+
 class SyncPort(Protocol):
 	def get_document(self, doctype: str, name: str) -> dict:
 		"""The submitted or cancelled document as a dict with child tables; raises DocumentNotFound."""
@@ -36,4 +40,4 @@ class SyncPort(Protocol):
 		"""The ERPNext key a QuickBooks record is already linked to, so it is never adopted twice."""
 
 	def lock(self, doctype: str, name: str) -> AbstractContextManager[None]:
-		"""Serialises work on one document across workers."""
+		"""Serialises work on one document across workers; raises DocumentBusy when it cannot get the lock."""

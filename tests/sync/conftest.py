@@ -31,7 +31,8 @@ class World:
 		return next(doc for doc in self.fixtures.documents if doc["name"] == name)
 
 	def engine_with(self, **changes) -> PushEngine:
-		return PushEngine(self.client, self.port, changes.pop("ctx", self.ctx), self.realm_id, **changes)
+		port, ctx = changes.pop("port", self.port), changes.pop("ctx", self.ctx)
+		return PushEngine(self.client, port, ctx, self.realm_id, **changes)
 
 	def held(self, entity: str, where: str = "", *params) -> list[dict]:
 		return list(self.client.query(f"select * from {entity} {where}", *params))

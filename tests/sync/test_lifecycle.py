@@ -235,3 +235,25 @@ def _retax(doc: dict, rate: Decimal) -> None:
 	):
 		doc[field] = float(grand)
 	doc["rounding_adjustment"] = doc["base_rounding_adjustment"] = 0.0
+
+
+def test_a_document_held_by_another_worker_is_retried_not_failed_for_good(world):
+	from contextlib import contextmanager
+
+	from quickbooks_connector.sync import DocumentBusy
+
+	class InvoiceHeldElsewhere(type(world.port)):
+		@contextmanager
+		def lock(self, doctype, name):
+			if doctype == "Sales Invoice":
+				raise DocumentBusy(f"{doctype} {name} is being sent to QuickBooks by another worker.")
+			with super().lock(doctype, name):
+				yield
+
+	busy = InvoiceHeldElsewhere()
+	busy.__dict__.update(world.port.__dict__)
+	record = world.engine_with(port=busy).push("Payment Entry", "ACC-PAY-2026-00007")
+
+	assert record.status == Status.FAILED and record.error_kind == ErrorKind.TRANSIENT
+	assert "another worker" in record.error and record.next_retry_at is not None
+	assert world.held("Payment") == []

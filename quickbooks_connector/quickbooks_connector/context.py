@@ -1,0 +1,103 @@
+"""QuickBooks Settings -> what the framework-free core needs: the mapping context and the sync policy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import frappe
+from frappe.model.document import Document
+from frappe.utils import cint, getdate
+
+from quickbooks_connector.mapping import MappingContext, QBOAccountRef, QBOTaxCodeRef
+from quickbooks_connector.sync import SyncPolicy
+
+SETTINGS = "QuickBooks Settings"
+QBO_ACCOUNT = "QuickBooks Account"
+QBO_TAX_CODE = "QuickBooks Tax Code"
+# ERPNext doctype -> the QuickBooks Settings check that turns its push on
+PUSHED_DOCTYPES = {
+	"Sales Invoice": "sync_sales_invoice",
+	"Purchase Invoice": "sync_purchase_invoice",
+	"Payment Entry": "sync_payment_entry",
+}
+
+
+def sync_policy(settings: Mapping | Document) -> SyncPolicy:
+	"""What is pushed automatically: the enabled document types, dated on or after the sync start date."""
+	start = settings.get("sync_start_date")
+	return SyncPolicy(
+		start_date=getdate(start) if start else None,
+		enabled_doctypes=frozenset(
+			doctype for doctype, check in PUSHED_DOCTYPES.items() if cint(settings.get(check))
+		),
+	)
+
+
+def mapping_context(settings: Document) -> MappingContext:
+	company = frappe.get_cached_value(
+		"Company",
+		settings.company,
+		["default_currency", "round_off_account", "default_bank_account"],
+		as_dict=True,
+	)
+	return MappingContext(
+		qbo_country=settings.qbo_country or "US",
+		qbo_home_currency=settings.qbo_home_currency or company.default_currency,
+		multicurrency=bool(settings.qbo_multicurrency),
+		company_currency=company.default_currency,
+		account_map=_account_map(settings.account_mappings),
+		tax_accounts=frozenset(
+			frappe.get_all(
+				"Account", {"company": settings.company, "account_type": "Tax", "is_group": 0}, pluck="name"
+			)
+		),
+		tax_code_map=_tax_code_map(settings.tax_mappings),
+		exempt_tax_code=_tax_codes([settings.exempt_tax_code]).get(settings.exempt_tax_code),
+		round_off_account=company.round_off_account,
+		default_bank_account=company.default_bank_account,
+		sales_discount_accounting=_discount_accounting(),
+	)
+
+
+def _account_map(rows: Iterable[Document]) -> dict[str, QBOAccountRef]:
+	rows = [row for row in rows if row.erpnext_account and row.qbo_account]
+	accounts = {
+		account.name: QBOAccountRef(account.qbo_id, account.account_name, account.account_type or "")
+		for account in frappe.get_all(
+			QBO_ACCOUNT,
+			filters={"name": ["in", [row.qbo_account for row in rows]]},
+			fields=["name", "qbo_id", "account_name", "account_type"],
+		)
+	}
+	return {row.erpnext_account: accounts[row.qbo_account] for row in rows if row.qbo_account in accounts}
+
+
+def _tax_code_map(rows: Iterable[Document]) -> dict[str, QBOTaxCodeRef]:
+	rows = [row for row in rows if row.qbo_tax_code]
+	codes = _tax_codes(row.qbo_tax_code for row in rows)
+	mapped = {}
+	for row in rows:
+		source = row.erpnext_tax_account or row.item_tax_template
+		if source and row.qbo_tax_code in codes:
+			mapped[source] = codes[row.qbo_tax_code]
+	return mapped
+
+
+def _tax_codes(names: Iterable[str | None]) -> dict[str, QBOTaxCodeRef]:
+	names = [name for name in names if name]
+	if not names:
+		return {}
+	return {
+		code.name: QBOTaxCodeRef(code.qbo_id, code.tax_code_name or "")
+		for code in frappe.get_all(
+			QBO_TAX_CODE, filters={"name": ["in", names]}, fields=["name", "qbo_id", "tax_code_name"]
+		)
+	}
+
+
+def _discount_accounting() -> bool:
+	"""ERPNext 15 keeps the switch in Selling Settings (later versions in Accounts Settings)."""
+	for doctype in ("Accounts Settings", "Selling Settings"):
+		if frappe.get_meta(doctype).has_field("enable_discount_accounting"):
+			return bool(cint(frappe.db.get_single_value(doctype, "enable_discount_accounting")))
+	return False

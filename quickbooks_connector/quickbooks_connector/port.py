@@ -1,0 +1,278 @@
+"""The sync engine's storage port on Frappe: ERPNext documents in, QuickBooks Sync Log and QuickBooks Link out.
+
+Documents and parties are handed to the framework-free mapping as plain JSON-shaped dicts (dates as ISO strings,
+exactly what `Document.as_dict()` gives once serialised), the shape of the shared ERPNext fixtures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import frappe
+from frappe.contacts.doctype.address.address import get_default_address
+from frappe.model.document import Document
+from frappe.utils import get_datetime, get_system_timezone
+
+from erpnext.accounts.party import get_default_contact, get_party_account_currency, get_party_shipping_address
+
+from quickbooks_connector.mapping.money import money
+from quickbooks_connector.sync.port import DocumentBusy, DocumentNotFound
+from quickbooks_connector.sync.records import ErrorKind, Status, SyncRecord
+
+SYNC_LOG = "QuickBooks Sync Log"
+
+
+LINK = "QuickBooks Link"
+SYNC_STATUS_FIELD = "quickbooks_sync_status"
+ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "state", "pincode", "country")
+LOCK_WAIT_SECONDS = 120  # a push of one document with its dependencies takes seconds, even when throttled
+_MONEY_FIELDS = ("erp_total", "erp_tax", "qbo_total", "qbo_tax")
+_TIME_FIELDS = ("next_retry_at", "last_attempt_at", "synced_at")
+_TEXT_FIELDS = (
+	"qbo_entity",
+	"qbo_id",
+	"sync_token",
+	"doc_number",
+	"error",
+	"request_id",
+	"payload_hash",
+	"replaces",
+)
+
+
+def log_name(doctype: str, name: str) -> str:
+	return f"{doctype}::{name}"
+
+
+def plain_dict(doc: Document) -> dict:
+	"""A document as the mapping reads it: child tables as lists of dicts, dates and times as strings."""
+	return json.loads(frappe.as_json(doc.as_dict(no_default_fields=False), indent=None))
+
+
+class FrappePort:
+	"""SyncPort for one QuickBooks Settings (one ERPNext company connected to one QuickBooks company)."""
+
+	def __init__(self, settings: Document | str):
+		if isinstance(settings, str):
+			settings = frappe.get_doc("QuickBooks Settings", settings)
+		self.settings = settings.name
+		self.company = settings.company
+		self.realm_id = settings.realm_id or ""
+		self._url = _record_url_builder(settings)
+
+	# Documents ------------------------------------------------------------------------------------------------
+
+	def get_document(self, doctype: str, name: str) -> dict:
+		if not frappe.db.exists(doctype, name):
+			raise DocumentNotFound(f"{doctype} {name} does not exist")
+		return plain_dict(frappe.get_doc(doctype, name))
+
+	def get_party(self, party_type: str, name: str) -> dict:
+		if not frappe.db.exists(party_type, name):
+			raise DocumentNotFound(f"{party_type} {name} does not exist")
+		party = plain_dict(frappe.get_doc(party_type, name))
+		party.update(_contact_details(party_type, party))
+		party["billing_address"] = _address(
+			party.get(f"{party_type.lower()}_primary_address") or get_default_address(party_type, name)
+		)
+		party["shipping_address"] = _address(get_party_shipping_address(party_type, name))
+		party["party_account_currency"] = get_party_account_currency(party_type, name, self.company)
+		return party
+
+	# Sync records ---------------------------------------------------------------------------------------------
+
+	def get_record(self, doctype: str, name: str) -> SyncRecord | None:
+		row = frappe.db.get_value(SYNC_LOG, log_name(doctype, name), "*", as_dict=True)
+		return record_from_row(row) if row else None
+
+	def save_record(self, record: SyncRecord) -> None:
+		values = row_from_record(record)
+		values["qbo_url"] = self._url(record.qbo_entity, record.qbo_id) if record.qbo_id else None
+		upsert_log(record.doctype, record.name, values, self.company, self.settings)
+		# The engine saves before every QuickBooks write ("outcome unknown") and right after it (the new id): both
+		# must survive a worker that dies in between, or the next attempt could not know to look the record up.
+		frappe.db.commit()  # nosemgrep
+
+	@contextmanager
+	def lock(self, doctype: str, name: str) -> Iterator[None]:
+		"""One worker per document. A MariaDB named lock belongs to the connection, not the transaction: it holds
+		across the commits a push makes (write-ahead records, token refreshes) and is released if the worker dies."""
+		key = "qbo-sync:" + hashlib.sha1(f"{frappe.local.site}|{doctype}|{name}".encode()).hexdigest()
+		acquired = frappe.db.sql("select get_lock(%s, %s)", (key, LOCK_WAIT_SECONDS))[0][0]
+		if acquired != 1:
+			raise DocumentBusy(
+				f"{doctype} {name} is being sent to QuickBooks by another worker; it will be retried."
+			)
+		try:
+			yield
+		finally:
+			frappe.db.sql("select release_lock(%s)", key)
+
+	# Links ----------------------------------------------------------------------------------------------------
+
+	def get_link(self, qbo_entity: str, key: str) -> str | None:
+		return frappe.db.get_value(LINK, self._link_filters(qbo_entity, erpnext_key=key), "qbo_id")
+
+	def get_linked_key(self, qbo_entity: str, qbo_id: str) -> str | None:
+		return frappe.db.get_value(LINK, self._link_filters(qbo_entity, qbo_id=qbo_id), "erpnext_key")
+
+	def set_link(self, qbo_entity: str, key: str, qbo_id: str) -> None:
+		existing = frappe.db.get_value(LINK, self._link_filters(qbo_entity, erpnext_key=key))
+		if existing:
+			link = frappe.get_doc(LINK, existing)
+			link.qbo_id = qbo_id
+		else:
+			doctype, erpnext_name = _erpnext_record(qbo_entity, key)
+			link = frappe.get_doc(
+				{
+					"doctype": LINK,
+					"settings": self.settings,
+					"realm_id": self.realm_id,
+					"qbo_entity": qbo_entity,
+					"erpnext_key": key,
+					"erpnext_doctype": doctype,
+					"erpnext_name": erpnext_name,
+					"qbo_id": qbo_id,
+				}
+			)
+		link.save(ignore_permissions=True)
+
+	def _link_filters(self, qbo_entity: str, **filters: str) -> dict:
+		return {"settings": self.settings, "realm_id": self.realm_id, "qbo_entity": qbo_entity, **filters}
+
+
+# Sync Log rows --------------------------------------------------------------------------------------------
+
+
+def log_exists(log: str) -> bool:
+	return bool(frappe.db.sql(f"select name from `tab{SYNC_LOG}` where name = %s", log))
+
+
+def upsert_log(doctype: str, name: str, values: dict, company: str | None, settings: str | None) -> None:
+	"""Create or update the document's Sync Log and set its QuickBooks column.
+
+	This runs inside every submit, so it writes plain rows: no Sync Log document hooks (the controller has
+	none that matter) and not `doc.db_set`, which would reload the submitted document and run its on_change."""
+	log = log_name(doctype, name)
+	if log_exists(log):
+		frappe.db.set_value(SYNC_LOG, log, values)
+	else:
+		row = frappe.new_doc(SYNC_LOG)
+		row.update(
+			{"reference_doctype": doctype, "reference_name": name, "company": company, "settings": settings}
+		)
+		row.update(values)
+		row.name = log
+		row.db_insert()
+	set_document_status(doctype, name, values["status"])
+
+
+# Record <-> Sync Log row ----------------------------------------------------------------------------------
+
+
+def row_from_record(record: SyncRecord) -> dict:
+	values: dict = {field: getattr(record, field) for field in _TEXT_FIELDS}
+	values.update(
+		status=Status(record.status).value,
+		error_kind=ErrorKind(record.error_kind).value if record.error_kind else None,
+		attempts=record.attempts,
+		outcome_unknown=int(record.outcome_unknown),
+		total_mismatch=int(record.total_mismatch),
+		related=json.dumps(record.related, sort_keys=True) if record.related else None,
+	)
+	values.update({field: getattr(record, field) or 0 for field in _MONEY_FIELDS})  # Currency is NOT NULL
+	values.update({field: to_system_datetime(getattr(record, field)) for field in _TIME_FIELDS})
+	return values
+
+
+def record_from_row(row: dict) -> SyncRecord:
+	related = row.get("related")
+	return SyncRecord(
+		doctype=row["reference_doctype"],
+		name=row["reference_name"],
+		status=Status(row.get("status") or Status.QUEUED.value),
+		error_kind=ErrorKind(row["error_kind"]) if row.get("error_kind") else None,
+		attempts=row.get("attempts") or 0,
+		outcome_unknown=bool(row.get("outcome_unknown")),
+		total_mismatch=bool(row.get("total_mismatch")),
+		related=(json.loads(related) if isinstance(related, str) else related) or {},
+		**{field: row.get(field) or None for field in _TEXT_FIELDS},
+		**{field: _money_or_none(row.get(field)) for field in _MONEY_FIELDS},
+		**{field: to_timestamp(row.get(field)) for field in _TIME_FIELDS},
+	)
+
+
+def _money_or_none(value: object) -> Decimal | None:
+	return None if value is None else money(value)
+
+
+def to_system_datetime(timestamp: float | None) -> datetime | None:
+	"""Epoch seconds -> naive datetime in the system time zone, as Frappe stores Datetime fields."""
+	if timestamp is None:
+		return None
+	moment = datetime.fromtimestamp(timestamp, tz=timezone.utc)
+	return moment.astimezone(ZoneInfo(get_system_timezone())).replace(tzinfo=None)
+
+
+def to_timestamp(value: object) -> float | None:
+	if not value:
+		return None
+	return get_datetime(value).replace(tzinfo=ZoneInfo(get_system_timezone())).timestamp()
+
+
+def set_document_status(doctype: str, name: str, status: str) -> None:
+	"""The QuickBooks column on the ERPNext document: no new version, no modified bump, no document reload
+	(plain SQL, as this runs inside every submit of a pushed doctype)."""
+	frappe.db.sql(f"update `tab{doctype}` set `{SYNC_STATUS_FIELD}` = %s where name = %s", (status, name))
+
+
+# Parties --------------------------------------------------------------------------------------------------
+
+
+def _contact_details(party_type: str, party: dict) -> dict:
+	contact = party.get(f"{party_type.lower()}_primary_contact") or get_default_contact(
+		party_type, party["name"]
+	)
+	details = {"email": party.get("email_id"), "phone": None, "mobile": party.get("mobile_no")}
+	if contact:
+		email, phone, mobile = frappe.db.get_value(
+			"Contact", contact, ["email_id", "phone", "mobile_no"]
+		) or (
+			None,
+			None,
+			None,
+		)
+		details.update(email=email or details["email"], phone=phone, mobile=mobile or details["mobile"])
+	return details
+
+
+def _address(name: str | None) -> dict | None:
+	if not name:
+		return None
+	return frappe.db.get_value("Address", name, list(ADDRESS_FIELDS), as_dict=True)
+
+
+def _erpnext_record(qbo_entity: str, key: str) -> tuple[str | None, str | None]:
+	"""The ERPNext record a link key names, for the link's Dynamic Link (items keyed by account have none)."""
+	if qbo_entity in ("Customer", "Vendor"):
+		doctype = "Customer" if qbo_entity == "Customer" else "Supplier"
+		return (doctype, key) if frappe.db.exists(doctype, key) else (None, None)
+	item_code = key.rpartition("|")[0]
+	if item_code and item_code != "account" and frappe.db.exists("Item", item_code):
+		return "Item", item_code
+	return None, None
+
+
+def _record_url_builder(settings: Document):
+	from quickbooks_connector.quickbooks_connector.connection import record_url
+
+	def build(entity: str | None, qbo_id: str | None) -> str | None:
+		return record_url(settings, entity, qbo_id) if entity and qbo_id else None
+
+	return build

@@ -1,0 +1,528 @@
+"""Pushing ERPNext documents to QuickBooks: the submit/cancel hooks, the job, automatic retries, manual pushes and
+backfill.
+
+The hooks only decide and enqueue (after commit): a submit never waits for, or fails because of, QuickBooks. Every
+path ends in a QuickBooks Sync Log whose status and message say what happened and what to do next.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import cint, getdate, now_datetime
+from frappe.utils.background_jobs import is_job_enqueued
+
+from quickbooks_connector.quickbooks_connector.context import (
+	PUSHED_DOCTYPES,
+	SETTINGS,
+	mapping_context,
+	sync_policy,
+)
+from quickbooks_connector.quickbooks_connector.port import (
+	SYNC_LOG,
+	SYNC_STATUS_FIELD,
+	FrappePort,
+	log_exists,
+	log_name,
+	upsert_log,
+)
+from quickbooks_connector.sync import DocumentNotFound, PushEngine, SyncPolicy
+from quickbooks_connector.sync.engine import PUSH_ORDER
+from quickbooks_connector.sync.records import ErrorKind, Status
+
+JOB = "quickbooks_connector.quickbooks_connector.push.run_sync"
+BACKFILL_JOB = "quickbooks_connector.quickbooks_connector.push.run_backfill"
+QUEUE = "short"
+SAVEPOINT = "quickbooks_push_decision"
+# A Queued record whose job vanished (worker crash, Redis flushed) is queued again after this long.
+STALE_QUEUED_AFTER = timedelta(minutes=15)
+RETRY_BATCH = 500
+BACKFILL_CHUNK = 60
+_DECISION_FIELDS = [
+	"name",
+	"enabled",
+	"connection_status",
+	"push_mode",
+	"pre_submit_check",
+	"sync_start_date",
+	*PUSHED_DOCTYPES.values(),
+]
+
+
+# Decisions ------------------------------------------------------------------------------------------------
+
+
+def auto_push_settings(doc: Document) -> frappe._dict | None:
+	"""The company's settings when this document is to be sent automatically on submit (start date aside).
+
+	Plain SQL: this runs in every submit, and building the same query with the query builder costs ~1 ms."""
+	columns = ", ".join(f"`{field}`" for field in _DECISION_FIELDS)
+	rows = frappe.db.sql(
+		f"select {columns} from `tab{SETTINGS}` where company = %s", doc.company, as_dict=True
+	)
+	settings = rows[0] if rows else None
+	if not settings or not settings.enabled or settings.push_mode != "On Submit":
+		return None
+	if not cint(settings.get(PUSHED_DOCTYPES.get(doc.doctype, ""))):
+		return None
+	return settings
+
+
+def start_date_reason(settings: frappe._dict, doc: Document) -> str | None:
+	policy = sync_policy(settings)
+	return policy.skip_reason({"doctype": doc.doctype, "posting_date": str(doc.posting_date)}, manual=False)
+
+
+# Hooks ----------------------------------------------------------------------------------------------------
+
+
+def on_submit(doc: Document, method: str | None = None) -> None:
+	_without_failing(_queue_submitted, doc)
+
+
+def on_cancel(doc: Document, method: str | None = None) -> None:
+	_without_failing(_queue_cancelled, doc)
+
+
+def _without_failing(action: Callable[[Document], None], doc: Document) -> None:
+	"""A bug in the connector must never stop an accountant from submitting or cancelling: undo our part and
+	leave an Error Log instead."""
+	frappe.db.savepoint(SAVEPOINT)
+	try:
+		action(doc)
+	except Exception:
+		frappe.db.rollback(save_point=SAVEPOINT)
+		frappe.log_error(
+			title=_("QuickBooks: could not queue {0} {1}").format(doc.doctype, doc.name),
+			reference_doctype=doc.doctype,
+			reference_name=doc.name,
+		)
+	else:
+		frappe.db.release_savepoint(SAVEPOINT)
+
+
+def _queue_submitted(doc: Document) -> None:
+	settings = auto_push_settings(doc)
+	if not settings:
+		return
+	skip = start_date_reason(settings, doc)
+	if skip:
+		_set_log(doc, settings.name, status=Status.SKIPPED.value, error=skip)
+	elif settings.connection_status != "Connected":
+		_set_log(doc, settings.name, **_waiting_for_connection(settings.name))
+	else:
+		_set_log(doc, settings.name, status=Status.QUEUED.value, error=None, error_kind=None)
+		_enqueue_from_hook(doc)
+
+
+def _queue_cancelled(doc: Document) -> None:
+	"""Whatever reached QuickBooks is voided, whatever the settings say now: the books must not keep it."""
+	log = frappe.db.get_value(SYNC_LOG, log_name(doc.doctype, doc.name), ["status", "settings"], as_dict=True)
+	if not log or log.status in (Status.VOIDED.value, Status.SKIPPED.value):
+		return
+	message = _("Cancelled in ERPNext: the QuickBooks record is being voided.")
+	_set_log(doc, log.settings, status=Status.QUEUED.value, error=message, error_kind=None)
+	_enqueue_from_hook(doc, action="cancel")
+
+
+def _enqueue_from_hook(doc: Document, action: str = "sync") -> None:
+	"""With Redis unreachable the document stays Queued; `retry_due` queues stale Queued records again."""
+	try:
+		enqueue_sync(doc.doctype, doc.name, action=action)
+	except Exception:
+		frappe.log_error(
+			title=_("QuickBooks: could not queue {0} {1}; the scheduler retries it").format(
+				doc.doctype, doc.name
+			),
+			reference_doctype=doc.doctype,
+			reference_name=doc.name,
+		)
+
+
+def _waiting_for_connection(settings: str) -> dict:
+	return {
+		"status": Status.FAILED.value,
+		"error_kind": ErrorKind.AUTH.value,
+		"error": _(
+			"QuickBooks is not connected for this company. Open QuickBooks Settings {0} and press Connect; "
+			"the document is sent automatically once connected."
+		).format(settings),
+		"next_retry_at": now_datetime(),
+	}
+
+
+def _set_log(doc: Document, settings: str, **values) -> None:
+	upsert_log(doc.doctype, doc.name, values, doc.company, settings)
+	doc.set(SYNC_STATUS_FIELD, values["status"])
+
+
+def enqueue_sync(doctype: str, name: str, manual: bool = False, action: str = "sync") -> None:
+	"""One job per document and action; a cancel gets its own job so it is not swallowed by a running push."""
+	frappe.enqueue(
+		JOB,
+		queue=QUEUE,
+		enqueue_after_commit=True,
+		job_id=f"quickbooks::{action}::{doctype}::{name}",
+		deduplicate=True,
+		doctype=doctype,
+		name=name,
+		manual=manual,
+	)
+
+
+# Job ------------------------------------------------------------------------------------------------------
+
+
+def run_sync(doctype: str, name: str, manual: bool = False) -> str:
+	"""Background job: bring QuickBooks in line with the document (push it, or void it once cancelled)."""
+	settings = _settings_of(doctype, name)
+	if not settings:
+		return _record_outside_engine(doctype, name, None, _no_settings_message(doctype, name))
+	try:
+		engine = build_engine(settings)
+	except Exception as error:
+		return _record_outside_engine(doctype, name, settings.name, _connection_problem(settings, error))
+	try:
+		record = engine.sync(doctype, name, manual=manual)
+	except DocumentNotFound:
+		message = {"status": Status.SKIPPED.value, "error": _("The document no longer exists in ERPNext.")}
+		return _record_outside_engine(doctype, name, settings.name, message)
+	except (frappe.db.InternalError, frappe.RetryBackgroundJobError):
+		raise  # lock wait timeouts and deadlocks: the worker retries the job
+	except Exception as error:
+		# The engine records every QuickBooks and mapping failure itself; this is a bug, keep it visible.
+		frappe.db.rollback()
+		frappe.log_error(title=_("QuickBooks: sync of {0} {1} failed").format(doctype, name))
+		return _record_outside_engine(doctype, name, settings.name, _unexpected(error))
+	_publish_status(doctype, name, record.status.value)
+	return record.status.value
+
+
+def _unexpected(error: Exception) -> dict:
+	return {
+		"status": Status.FAILED.value,
+		"error_kind": ErrorKind.PERMANENT.value,
+		"error": _(
+			"Unexpected error while syncing: {0}. Press Retry; if it persists, report it with the Error Log."
+		).format(repr(error)),
+	}
+
+
+def build_engine(settings: Document, policy: SyncPolicy | None = None) -> PushEngine:
+	from quickbooks_connector.quickbooks_connector.connection import get_client
+
+	return PushEngine(
+		get_client(settings),
+		FrappePort(settings),
+		mapping_context(settings),
+		settings.realm_id,
+		policy=policy or sync_policy(settings),
+	)
+
+
+def _settings_of(doctype: str, name: str) -> Document | None:
+	company = frappe.db.get_value(doctype, name, "company")
+	if not company:
+		return None
+	settings = frappe.db.get_value(SETTINGS, {"company": company})
+	return frappe.get_doc(SETTINGS, settings) if settings else None
+
+
+def _no_settings_message(doctype: str, name: str) -> dict:
+	if not frappe.db.exists(doctype, name):
+		return {"status": Status.SKIPPED.value, "error": _("The document no longer exists in ERPNext.")}
+	return {
+		"status": Status.FAILED.value,
+		"error_kind": ErrorKind.PERMANENT.value,
+		"error": _("Its company has no QuickBooks Settings. Create them, connect, then press Retry."),
+	}
+
+
+def _connection_problem(settings: Document, error: Exception) -> dict:
+	"""No client could be built. Not connected: retried automatically once reconnected. Connected but unusable
+	(e.g. the app's client secret is missing): a human must fix the settings, then press Retry."""
+	reason = str(error) or error.__class__.__name__
+	if settings.connection_status == "Connected":
+		frappe.log_error(title=_("QuickBooks: could not start a sync for {0}").format(settings.name))
+		return {
+			"status": Status.FAILED.value,
+			"error_kind": ErrorKind.PERMANENT.value,
+			"error": _(
+				"Could not use the QuickBooks connection: {0}. Fix QuickBooks Settings {1}, then press Retry."
+			).format(reason, settings.name),
+		}
+	return {
+		"status": Status.FAILED.value,
+		"error_kind": ErrorKind.AUTH.value,
+		"error": _(
+			"Could not connect to QuickBooks: {0}. Open QuickBooks Settings {1} and press Connect; the document "
+			"is sent automatically once connected."
+		).format(reason, settings.name),
+		"next_retry_at": now_datetime(),
+	}
+
+
+def _record_outside_engine(doctype: str, name: str, settings: str | None, values: dict) -> str:
+	"""The job could not get as far as the engine: say so on the Sync Log (unless the document is gone)."""
+	values = {"error_kind": None, **values}
+	company = frappe.db.get_value(doctype, name, "company")
+	if company or log_exists(log_name(doctype, name)):
+		upsert_log(doctype, name, values, company, settings)
+	_publish_status(doctype, name, values["status"])
+	return values["status"]
+
+
+def _publish_status(doctype: str, name: str, status: str) -> None:
+	"""Open forms of the document reload their QuickBooks status."""
+	frappe.publish_realtime(
+		"quickbooks_sync_status",
+		{"doctype": doctype, "name": name, "status": status},
+		doctype=doctype,
+		docname=name,
+		after_commit=True,
+	)
+
+
+# Scheduled retries ----------------------------------------------------------------------------------------
+
+
+def retry_due() -> None:
+	"""Cron: queue again what failed for a reason that heals (QuickBooks busy or down, connection lost) once its
+	backoff has passed, and documents whose queued job vanished. Failed records stay Failed until the job runs,
+	so a job lost again is simply picked up by the next run."""
+	now = now_datetime()
+	# Turning the connector off pauses automatic retries; they resume once it is enabled and connected again.
+	connected = set(frappe.get_all(SETTINGS, {"connection_status": "Connected", "enabled": 1}, pluck="name"))
+	due = frappe.get_all(
+		SYNC_LOG,
+		filters={
+			"status": Status.FAILED.value,
+			"error_kind": ["in", [ErrorKind.TRANSIENT.value, ErrorKind.AUTH.value]],
+			"next_retry_at": ["<=", now],
+		},
+		fields=["reference_doctype", "reference_name", "error_kind", "settings"],
+		order_by="next_retry_at asc",
+		limit=RETRY_BATCH,
+	)
+	for row in due:
+		if row.settings not in connected:
+			continue  # nothing can succeed before a reconnect; the record keeps saying so
+		# Queued once means the sync policy let it through: a retry must not drop it because settings changed.
+		enqueue_sync(row.reference_doctype, row.reference_name, manual=True)
+	for row in _stale_queued(now, connected):
+		enqueue_sync(row.reference_doctype, row.reference_name, manual=True)
+
+
+def _stale_queued(now: datetime, connected: set[str]) -> Iterable[frappe._dict]:
+	stale = frappe.get_all(
+		SYNC_LOG,
+		filters={"status": Status.QUEUED.value, "modified": ["<", now - STALE_QUEUED_AFTER]},
+		fields=["reference_doctype", "reference_name", "settings"],
+		limit=RETRY_BATCH,
+	)
+	for row in stale:
+		queued = (
+			f"quickbooks::{action}::{row.reference_doctype}::{row.reference_name}"
+			for action in ("sync", "cancel")
+		)
+		if row.settings in connected and not any(is_job_enqueued(job_id) for job_id in queued):
+			yield row
+
+
+# Manual actions -------------------------------------------------------------------------------------------
+
+
+@frappe.whitelist()
+def get_status(doctype: str, name: str) -> dict | None:
+	"""What the document's form shows: the QuickBooks status, the message, the link, and whether it can be pushed."""
+	_check_pushable(doctype, name)
+	company, docstatus = frappe.db.get_value(doctype, name, ["company", "docstatus"])
+	if not frappe.db.exists(SETTINGS, {"company": company}):
+		return None
+	log = frappe.db.get_value(
+		SYNC_LOG,
+		log_name(doctype, name),
+		["name", "status", "error", "error_kind", "qbo_url", "qbo_entity", "doc_number", "next_retry_at"],
+		as_dict=True,
+	)
+	return {"log": log, "can_sync": _needs_sync(docstatus, log.status if log else None)}
+
+
+def _needs_sync(docstatus: int, status: str | None) -> bool:
+	"""Submitted and not in QuickBooks yet, or cancelled while its QuickBooks record may still be live."""
+	if docstatus == 1:
+		return status not in (Status.SYNCED.value, Status.VOIDED.value)
+	return docstatus == 2 and status in (Status.QUEUED.value, Status.FAILED.value, Status.SYNCED.value)
+
+
+@frappe.whitelist(methods=["POST"])
+def sync_now(doctype: str, name: str) -> str:
+	"""The "Sync to QuickBooks" / "Retry" button: push now, whatever the sync start date says."""
+	_check_pushable(doctype, name)
+	return _queue_manual(doctype, name)
+
+
+@frappe.whitelist(methods=["POST"])
+def retry(names: list[str] | str) -> int:
+	"""Bulk Retry from the Sync Log list; returns how many documents were queued."""
+	if isinstance(names, str):
+		names = json.loads(names) if names.startswith("[") else [names]
+	queued = 0
+	for log in names:
+		reference = frappe.db.get_value(SYNC_LOG, log, ["reference_doctype", "reference_name"], as_dict=True)
+		if not reference:
+			continue
+		_check_pushable(reference.reference_doctype, reference.reference_name)
+		if _queue_manual(reference.reference_doctype, reference.reference_name) == Status.QUEUED.value:
+			queued += 1
+	return queued
+
+
+def _check_pushable(doctype: str, name: str) -> None:
+	if doctype not in PUSHED_DOCTYPES:
+		frappe.throw(_("{0} documents are not sent to QuickBooks.").format(_(doctype)))
+	frappe.has_permission(doctype, "read", name, throw=True)
+
+
+def _queue_manual(doctype: str, name: str) -> str:
+	doc = frappe.get_doc(doctype, name)
+	if doc.docstatus == 0:
+		frappe.throw(_("Submit {0} first: only submitted documents are sent to QuickBooks.").format(name))
+	status = frappe.db.get_value(SYNC_LOG, log_name(doctype, name), "status")
+	if not _needs_sync(doc.docstatus, status):
+		return status or Status.SKIPPED.value  # QuickBooks already matches the document
+	settings = frappe.db.get_value(SETTINGS, {"company": doc.company})
+	if not settings:
+		frappe.throw(_("Company {0} has no QuickBooks Settings.").format(doc.company))
+	_set_log(doc, settings, status=Status.QUEUED.value, error=None, error_kind=None, next_retry_at=None)
+	enqueue_sync(doctype, name, manual=True, action="cancel" if doc.docstatus == 2 else "sync")
+	return Status.QUEUED.value
+
+
+# Backfill -------------------------------------------------------------------------------------------------
+
+
+@frappe.whitelist(methods=["POST"])
+def start_backfill(
+	settings: str, from_date: str, to_date: str, doctypes: list[str] | str | None = None
+) -> str:
+	"""Send every submitted document of the company dated in [from_date, to_date] (long-queue job)."""
+	settings_doc = frappe.get_doc(SETTINGS, settings)
+	settings_doc.check_permission("write")
+	if settings_doc.connection_status != "Connected":
+		frappe.throw(_("Connect {0} to QuickBooks first.").format(settings_doc.company))
+	if isinstance(doctypes, str):
+		doctypes = json.loads(doctypes) if doctypes.startswith("[") else [doctypes]
+	doctypes = [doctype for doctype in (doctypes or PUSHED_DOCTYPES) if doctype in PUSHED_DOCTYPES]
+	if getdate(from_date) > getdate(to_date):
+		frappe.throw(_("The backfill's From Date is after its To Date."))
+	frappe.enqueue(
+		BACKFILL_JOB,
+		queue="long",
+		enqueue_after_commit=True,
+		job_id=f"quickbooks::backfill::{settings}",
+		deduplicate=True,
+		settings=settings,
+		from_date=str(getdate(from_date)),
+		to_date=str(getdate(to_date)),
+		doctypes=doctypes,
+		user=frappe.session.user,
+	)
+	return _("Backfill queued: you get a notification when it is done.")
+
+
+def run_backfill(settings: str, from_date: str, to_date: str, doctypes: list[str], user: str) -> dict:
+	"""Long job: push the documents in waves through QuickBooks' batch API, committing after every chunk so a
+	crash or timeout keeps what QuickBooks already holds (and the next run resumes after it)."""
+	settings_doc = frappe.get_doc(SETTINGS, settings)
+	pending = _backfill_documents(settings_doc.company, from_date, to_date, doctypes)
+	# The user chose the dates: the sync start date does not apply, the enabled document types do.
+	policy = SyncPolicy(None, sync_policy(settings_doc).enabled_doctypes)
+	try:
+		engine = build_engine(settings_doc, policy=policy)
+	except Exception as error:
+		_notify(user, settings, _("QuickBooks backfill did not start: {0}").format(str(error)))
+		return {}
+	counts = {status.value: 0 for status in Status}
+	for start in range(0, len(pending), BACKFILL_CHUNK):
+		for record in _push_chunk(engine, pending[start : start + BACKFILL_CHUNK]):
+			counts[record.status.value] += 1
+		frappe.db.commit()  # nosemgrep: each chunk is in QuickBooks already; its records must survive a later failure
+		done = min(start + BACKFILL_CHUNK, len(pending))
+		frappe.publish_progress(
+			done * 100 / len(pending),
+			title=_("Sending to QuickBooks"),
+			doctype=SETTINGS,
+			docname=settings,
+			description=_("{0} of {1} documents").format(done, len(pending)),
+		)
+	_notify_backfill_done(settings, user, len(pending), counts)
+	return counts
+
+
+def _backfill_documents(
+	company: str, from_date: str, to_date: str, doctypes: list[str]
+) -> list[tuple[str, str]]:
+	"""Submitted documents not yet in QuickBooks, in the order the engine needs (what others refer to first)."""
+	done = {
+		(row.reference_doctype, row.reference_name)
+		for row in frappe.get_all(
+			SYNC_LOG,
+			filters={"company": company, "status": ["in", [Status.SYNCED.value, Status.VOIDED.value]]},
+			fields=["reference_doctype", "reference_name"],
+		)
+	}
+	pending = []
+	for doctype in doctypes:
+		rows = frappe.get_all(
+			doctype,
+			filters={"company": company, "docstatus": 1, "posting_date": ["between", [from_date, to_date]]},
+			fields=["name", "is_return"] if doctype != "Payment Entry" else ["name"],
+		)
+		pending.extend(
+			(PUSH_ORDER.get(doctype, 1), row.get("is_return") or 0, doctype, row.name)
+			for row in rows
+			if (doctype, row.name) not in done
+		)
+	return [(doctype, name) for *_order, doctype, name in sorted(pending)]
+
+
+def _push_chunk(engine: PushEngine, chunk: list[tuple[str, str]]):
+	try:
+		return engine.push_many(chunk)
+	except Exception:
+		# The engine records failures itself; this is a bug path. One by one, every document still gets a record.
+		frappe.db.rollback()
+		frappe.log_error(title=_("QuickBooks backfill: batch failed, pushing one by one"))
+		return [engine.push(doctype, name, manual=True) for doctype, name in chunk]
+
+
+def _notify_backfill_done(settings: str, user: str, total: int, counts: dict[str, int]) -> None:
+	summary = ", ".join(f"{count} {_(status)}" for status, count in counts.items() if count) or _(
+		"nothing to send"
+	)
+	_notify(
+		user,
+		settings,
+		_("QuickBooks backfill finished: {0} documents ({1})").format(total, summary),
+		_("Open the QuickBooks Sync Log list filtered by status Failed to see what needs attention."),
+	)
+
+
+def _notify(user: str, settings: str, subject: str, message: str = "") -> None:
+	frappe.get_doc(
+		{
+			"doctype": "Notification Log",
+			"for_user": user,
+			"type": "Alert",
+			"document_type": SETTINGS,
+			"document_name": settings,
+			"subject": subject,
+			"email_content": message,
+		}
+	).insert(ignore_permissions=True)
