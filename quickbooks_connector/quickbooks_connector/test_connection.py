@@ -25,6 +25,7 @@ from quickbooks_connector.quickbooks_connector.connection import (
 	FrappeTokenStore,
 )
 from quickbooks_connector.tests.utils import (
+	disconnect_companies,
 	emulator_admin,
 	get_test_company,
 	make_connected_settings,
@@ -64,12 +65,7 @@ class ConnectionTestCase(FrappeTestCase):
 
 	@classmethod
 	def tearDownClass(cls) -> None:
-		# Leave no connection behind pointing at this process's emulator (the hourly job would try it).
-		for name in frappe.get_all(
-			SETTINGS_DOCTYPE, filters={"company": ("in", OWN_COMPANIES)}, pluck="name"
-		):
-			connection.clear_tokens(name, DISCONNECTED, "")
-		frappe.db.commit()  # nosemgrep
+		disconnect_companies(OWN_COMPANIES)
 		super().tearDownClass()
 
 	def setUp(self) -> None:

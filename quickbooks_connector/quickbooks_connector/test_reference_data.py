@@ -9,7 +9,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from quickbooks_connector.quickbooks_connector import connection, mappings, reference_data
-from quickbooks_connector.quickbooks_connector.connection import DISCONNECTED, SETTINGS_DOCTYPE
+from quickbooks_connector.quickbooks_connector.connection import SETTINGS_DOCTYPE
 from quickbooks_connector.quickbooks_connector.reference_data import (
 	ACCOUNT,
 	TAX_CODE,
@@ -17,7 +17,12 @@ from quickbooks_connector.quickbooks_connector.reference_data import (
 	TERM,
 	fetch_reference_data,
 )
-from quickbooks_connector.tests.utils import emulator_admin, get_test_company, make_connected_settings
+from quickbooks_connector.tests.utils import (
+	disconnect_companies,
+	emulator_admin,
+	get_test_company,
+	make_connected_settings,
+)
 
 COMPANY, ABBR = (
 	"QBC Reference Co",
@@ -35,11 +40,7 @@ class ReferenceDataTestCase(FrappeTestCase):
 
 	@classmethod
 	def tearDownClass(cls) -> None:
-		for name in frappe.get_all(
-			SETTINGS_DOCTYPE, filters={"company": ("in", OWN_COMPANIES)}, pluck="name"
-		):
-			connection.clear_tokens(name, DISCONNECTED, "")
-		frappe.db.commit()  # nosemgrep
+		disconnect_companies(OWN_COMPANIES)
 		super().tearDownClass()
 
 	def setUp(self) -> None:

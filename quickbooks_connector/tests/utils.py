@@ -137,3 +137,12 @@ def make_user(email: str, roles: Iterable[str]) -> str:
 		user.append("roles", {"role": role})
 	user.save(ignore_permissions=True)
 	return email
+
+
+def disconnect_companies(companies: Iterable[str]) -> None:
+	"""Leave no connection behind pointing at this test process's emulator (the hourly refresh job would try it)."""
+	for name in frappe.get_all(
+		connection.SETTINGS_DOCTYPE, filters={"company": ("in", list(companies))}, pluck="name"
+	):
+		connection.clear_tokens(name, connection.DISCONNECTED, "")
+	frappe.db.commit()  # nosemgrep: clear_tokens' effect must outlive the test transaction
