@@ -3,7 +3,7 @@ commit) and the before_submit pre-submit check. Target: the on_submit hook under
 
 Runs inside a bench (it submits real ERPNext documents), with the bench's Python, from the sites folder:
 
-	cd /work/bench/sites && ../env/bin/python /work/main/benchmarks/bench_submit_hook.py [--site qbc.localhost] [-n 100]
+	cd ~/frappe-bench/sites && ../env/bin/python ../apps/quickbooks_connector/benchmarks/bench_submit_hook.py --site SITE [-n 100]
 
 It connects the push test company to an in-process QuickBooks emulator (quickbooks_connector/tests/push_fixtures.py),
 then submits N invoices per mode and rolls everything back: nothing is committed except the test company's
