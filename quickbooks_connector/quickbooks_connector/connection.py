@@ -351,6 +351,10 @@ def complete_connection(settings_name: str, code: str, realm_id: str) -> str:
 		forget_reference_data(doc.name)
 	tokens = oauth_for(doc).exchange_code(code, realm_id)
 	store_tokens(doc.name, tokens)
+	# Imported here: push builds on this module.
+	from quickbooks_connector.quickbooks_connector.push import resume_after_connect
+
+	resume_after_connect(doc.name)
 	doc.reload()
 	try:
 		details = update_company_details(doc)

@@ -318,6 +318,21 @@ def retry_due() -> None:
 		enqueue_sync(row.reference_doctype, row.reference_name, manual=True)
 
 
+def resume_after_connect(settings: str) -> None:
+	"""Documents that waited for a connection go as soon as it is back, not at the next scheduled retry."""
+	if not frappe.db.get_value(SETTINGS, settings, "enabled"):
+		return
+	waiting = frappe.get_all(
+		SYNC_LOG,
+		filters={"settings": settings, "status": Status.FAILED.value, "error_kind": ErrorKind.AUTH.value},
+		fields=["reference_doctype", "reference_name"],
+		order_by="creation asc",
+		limit=RETRY_BATCH,
+	)
+	for row in waiting:
+		enqueue_sync(row.reference_doctype, row.reference_name, manual=True)
+
+
 def _stale_queued(now: datetime, connected: set[str]) -> Iterable[frappe._dict]:
 	stale = frappe.get_all(
 		SYNC_LOG,

@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from unittest.mock import patch
+from urllib.parse import parse_qs, urlsplit
+
+import requests
 
 import frappe
 from frappe.model.document import Document
@@ -15,6 +18,7 @@ from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_ent
 from erpnext.controllers.accounts_controller import get_taxes_and_charges
 
 from quickbooks_connector.demo import mirror_chart
+from quickbooks_connector.quickbooks_connector import connection
 from quickbooks_connector.quickbooks_connector.connection import get_client
 from quickbooks_connector.quickbooks_connector.reference_data import fetch_reference_data
 from quickbooks_connector.tests.utils import emulator_admin, make_connected_settings
@@ -97,6 +101,13 @@ class PushWorld:
 		self.settings.reload()
 		self.settings.update(values)
 		self.settings.save(ignore_permissions=True)
+
+	def reconnect(self) -> None:
+		"""What the user does on Reconnect: consent on the (emulated) Intuit page, come back through the callback."""
+		consent = requests.get(connection.connect(self.settings.name), allow_redirects=False, timeout=10)
+		query = parse_qs(urlsplit(consent.headers["Location"]).query)
+		frappe.local.response = frappe._dict()
+		connection.callback(**{key: values[0] for key, values in query.items()})
 
 	def requests_sent(self) -> int:
 		return self.admin.stats()["requests"].get(self.realm_id, 0)

@@ -267,6 +267,20 @@ class TestFailuresAndRetries(PushTestCase):
 		run_job(jobs[0])
 		self.assert_synced(invoice)
 
+	def test_reconnecting_sends_what_waited_for_the_connection_at_once(self):
+		frappe.db.set_value("QuickBooks Settings", self.world.settings.name, "connection_status", "Expired")
+		with captured_jobs():
+			invoice = self.world.sales_invoice()
+		self.assertEqual(self.log(invoice).error_kind, "auth")
+
+		with captured_jobs() as jobs:
+			self.world.reconnect()
+
+		pushes = [job for job in jobs if job["method"] == push.JOB]
+		self.assertEqual([job["name"] for job in pushes], [invoice.name])
+		run_job(pushes[0])
+		self.assert_synced(invoice)
+
 	def test_document_before_the_start_date_is_not_queued_but_can_be_sent_by_hand(self):
 		self.world.set_settings(sync_start_date=add_days(nowdate(), 1))
 		before = self.world.requests_sent()
