@@ -55,6 +55,11 @@ def plain_dict(doc: Document) -> dict:
 	return json.loads(frappe.as_json(doc.as_dict(no_default_fields=False), indent=None))
 
 
+def lock_key(doctype: str, name: str) -> str:
+	"""The MariaDB lock name of a document (at most 64 characters, unique per site)."""
+	return "qbo-sync:" + hashlib.sha1(f"{frappe.local.site}|{doctype}|{name}".encode()).hexdigest()
+
+
 class FrappePort:
 	"""SyncPort for one QuickBooks Settings (one ERPNext company connected to one QuickBooks company)."""
 
@@ -103,7 +108,7 @@ class FrappePort:
 	def lock(self, doctype: str, name: str) -> Iterator[None]:
 		"""One worker per document. A MariaDB named lock belongs to the connection, not the transaction: it holds
 		across the commits a push makes (write-ahead records, token refreshes) and is released if the worker dies."""
-		key = "qbo-sync:" + hashlib.sha1(f"{frappe.local.site}|{doctype}|{name}".encode()).hexdigest()
+		key = lock_key(doctype, name)
 		acquired = frappe.db.sql("select get_lock(%s, %s)", (key, LOCK_WAIT_SECONDS))[0][0]
 		if acquired != 1:
 			raise DocumentBusy(

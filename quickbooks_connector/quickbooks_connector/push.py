@@ -31,7 +31,7 @@ from quickbooks_connector.quickbooks_connector.port import (
 	log_name,
 	upsert_log,
 )
-from quickbooks_connector.sync import DocumentNotFound, PushEngine, SyncPolicy
+from quickbooks_connector.sync import DocumentBusy, DocumentNotFound, PushEngine, SyncPolicy
 from quickbooks_connector.sync.engine import PUSH_ORDER
 from quickbooks_connector.sync.records import ErrorKind, Status
 
@@ -192,6 +192,8 @@ def run_sync(doctype: str, name: str, manual: bool = False) -> str:
 	except DocumentNotFound:
 		message = {"status": Status.SKIPPED.value, "error": _("The document no longer exists in ERPNext.")}
 		return _record_outside_engine(doctype, name, settings.name, message)
+	except DocumentBusy:
+		return "Busy"  # another worker is syncing this very document and will record how it ends
 	except (frappe.db.InternalError, frappe.RetryBackgroundJobError):
 		raise  # lock wait timeouts and deadlocks: the worker retries the job
 	except Exception as error:

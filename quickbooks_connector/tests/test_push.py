@@ -10,8 +10,8 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, now_datetime, nowdate
 
 from quickbooks_connector.mapping.money import money
-from quickbooks_connector.quickbooks_connector import push
-from quickbooks_connector.quickbooks_connector.port import SYNC_LOG, log_name
+from quickbooks_connector.quickbooks_connector import port, push
+from quickbooks_connector.quickbooks_connector.port import SYNC_LOG, lock_key, log_name
 from quickbooks_connector.tests.push_fixtures import (
 	CUSTOMER,
 	UNMAPPED_INCOME,
@@ -194,6 +194,26 @@ class TestPushOnSubmit(PushTestCase):
 
 
 class TestFailuresAndRetries(PushTestCase):
+	def test_a_document_another_worker_is_sending_is_left_to_that_worker(self):
+		with captured_jobs() as jobs:
+			invoice = self.world.sales_invoice()
+		other_worker = frappe.database.get_db(
+			host=frappe.conf.db_host, user=frappe.conf.db_name, password=frappe.conf.db_password
+		)
+		other_worker.connect()
+		other_worker.sql("select get_lock(%s, 0)", lock_key(invoice.doctype, invoice.name))
+		try:
+			with patch.object(port, "LOCK_WAIT_SECONDS", 0):
+				outcome = run_job(jobs[0])
+		finally:
+			other_worker.close()  # a worker that ends (or dies) releases its lock with its connection
+
+		self.assertEqual(outcome, "Busy")
+		self.assertEqual(self.log(invoice).status, "Queued")
+		self.assertEqual(self.world.held("Invoice"), [])
+		run_job(jobs[0])
+		self.assert_synced(invoice)
+
 	def test_unmapped_account_fails_naming_it_and_sync_now_after_the_fix_succeeds(self):
 		unmapped = self.world.account(UNMAPPED_INCOME)
 		invoice = self.world.sales_invoice(submit=False)
