@@ -30,7 +30,7 @@ class TestQuickBooksLink(FrappeTestCase):
 		self.assertIsNone(self.port.get_link("Vendor", CUSTOMER))
 		rows = {
 			row.erpnext_key: (row.erpnext_doctype, row.erpnext_name, row.realm_id)
-			for row in frappe.get_all(LINK, {"settings": self.world.settings.name}, ["*"])
+			for row in frappe.get_all(LINK, self.this_realm(), ["*"])
 		}
 		realm = self.world.realm_id
 		self.assertEqual(rows[CUSTOMER], ("Customer", CUSTOMER, realm))
@@ -42,9 +42,7 @@ class TestQuickBooksLink(FrappeTestCase):
 		self.port.set_link("Customer", CUSTOMER, "59")
 
 		self.assertEqual(self.port.get_link("Customer", CUSTOMER), "59")
-		self.assertEqual(
-			frappe.db.count(LINK, {"settings": self.world.settings.name, "erpnext_key": CUSTOMER}), 1
-		)
+		self.assertEqual(frappe.db.count(LINK, {**self.this_realm(), "erpnext_key": CUSTOMER}), 1)
 
 	def test_one_quickbooks_record_per_key_and_one_key_per_record(self):
 		self.port.set_link("Customer", CUSTOMER, "58")
@@ -65,6 +63,10 @@ class TestQuickBooksLink(FrappeTestCase):
 
 		self.assertIsNone(self.port.get_link("Customer", CUSTOMER))
 		self.assertIsNone(self.port.get_linked_key("Customer", "62"))
+
+	def this_realm(self) -> dict:
+		"""Links belong to one QuickBooks company; earlier tests' companies keep theirs."""
+		return {"settings": self.world.settings.name, "realm_id": self.world.realm_id}
 
 	def new_link(self, **fields):
 		return frappe.get_doc(
