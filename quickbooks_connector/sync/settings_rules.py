@@ -341,6 +341,14 @@ def name_words(name: str, company_abbr: str = "") -> frozenset[str]:
 	return frozenset(words)
 
 
+def head_word(name: str, company_abbr: str = "") -> str | None:
+	"""The last meaningful word of an account name, which says what it is ("Office Rent" is rent)."""
+	if company_abbr and name.endswith(f" - {company_abbr}"):
+		name = name[: -len(company_abbr) - 3]
+	last = [word for word in _WORD.findall(name.lower()) if name_words(word)]
+	return next(iter(name_words(last[-1]))) if last else None
+
+
 def _singular(word: str) -> str:
 	if len(word) > 4 and word.endswith("ies"):
 		return word[:-3] + "y"
@@ -367,8 +375,10 @@ def suggest_account(
 	Heuristic, in order:
 	1. Only active QuickBooks accounts whose type fits the purpose (`fitting_types`) and whose currency agrees
 	   with the ERPNext account's are candidates.
-	2. The best candidate has the highest word similarity between the names (`name_words`, Jaccard); ties go
-	   to the type listed first for the purpose (Expense before Other Expense), then to the lower QuickBooks id.
+	2. A candidate named with the ERPNext name's head noun, its last meaningful word, comes first ("Office Rent"
+	   is rent, so "Rent or Lease" beats "Office Expenses"); then the highest word similarity between the names
+	   (`name_words`, Jaccard); then the type listed first for the purpose (Expense before Other Expense); then
+	   the lower QuickBooks id.
 	3. When no candidate shares a word with the ERPNext name, the only candidate is still suggested (e.g. the one
 	   A/R account); with several candidates and no shared word nothing is suggested rather than a guess.
 	"""
@@ -383,10 +393,16 @@ def suggest_account(
 	if not fitting:
 		return None
 	words = name_words(account.name, company_abbr)
+	head = head_word(account.name, company_abbr)
 
-	def rank(candidate: QboAccount) -> tuple[float, int, int]:
-		score = similarity(words, name_words(candidate.name))
-		return (-score, allowed.index(candidate.account_type), _id_order(candidate.qbo_id))
+	def rank(candidate: QboAccount) -> tuple[bool, float, int, int]:
+		candidate_words = name_words(candidate.name)
+		return (
+			head not in candidate_words,
+			-similarity(words, candidate_words),
+			allowed.index(candidate.account_type),
+			_id_order(candidate.qbo_id),
+		)
 
 	best = min(fitting, key=rank)
 	if similarity(words, name_words(best.name)) == 0 and len(fitting) > 1:

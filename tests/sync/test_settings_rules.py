@@ -229,6 +229,15 @@ def test_suggestions_pick_the_account_with_the_closest_name_among_fitting_types(
 	assert suggestion is not None and suggestion.name == expected
 
 
+def test_ties_go_to_the_account_named_for_what_the_erpnext_account_is():
+	# "Office Rent" shares one word with each; rent is what it is, so not the office catch-all.
+	with_office = [*QBO_LIST, qbo("15", "Office Expenses", "Expense")]
+
+	suggestion = rules.suggest_account(ERP["Office Rent - WP"], "Expense", with_office, "WP")
+
+	assert suggestion is not None and suggestion.name == "Rent or Lease"
+
+
 def test_no_suggestion_without_a_basis():
 	# Two bank accounts, neither sharing a word with "Cash": better no row than a guess.
 	assert rules.suggest_account(ERP["Cash - WP"], "Bank and Cash", QBO_LIST, "WP") is None
