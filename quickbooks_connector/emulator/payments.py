@@ -1,8 +1,11 @@
 """Payments, bill payments and the balances they drive (qbo-api.md §3.9-3.11).
 
 Reproduced: a Payment line applies its ``Amount`` to the Invoice or CreditMemo named in its ``LinkedTxn``; a
-BillPayment line to a Bill or VendorCredit. Targets get ``Balance = TotalAmt - applied`` (CreditMemo also
-``RemainingCredit``) and a ``LinkedTxn`` entry back to each payer, and their ``SyncToken`` moves on as in QBO.
+BillPayment line to a Bill or VendorCredit. Both can also apply a JournalEntry with a line on the party's A/R
+(A/P) account naming the party: one that credits A/R (debits A/P) is a credit like a credit memo, one that debits
+A/R (credits A/P) is a charge like an invoice; at most the net of those party lines can be applied. Targets get
+``Balance = TotalAmt - applied`` (CreditMemo also ``RemainingCredit``; a JournalEntry keeps no balance) and a
+``LinkedTxn`` entry back to each payer, and their ``SyncToken`` moves on as in QBO.
 ``Payment.UnappliedAmt = TotalAmt - applied to invoices + credits used``; a zero-total payment linking an
 invoice and a credit memo therefore applies the credit (the same for bills and vendor credits). Payment lines
 are all-or-nothing on update. Linking to an unknown id is 2500, to a deleted one 610, to a voided one, a
@@ -46,13 +49,20 @@ class Payer:
 	party_field: str
 	debit_type: str
 	credit_type: str
+	party_account_type: str
+	credit_posting: str  # how a journal entry line on the party account reduces what the party owes / is owed
 
 
+JOURNAL_ENTRY = "JournalEntry"
 PAYERS = {
-	"Payment": Payer("Payment", "Customer", "CustomerRef", "Invoice", "CreditMemo"),
-	"BillPayment": Payer("BillPayment", "Vendor", "VendorRef", "Bill", "VendorCredit"),
+	"Payment": Payer(
+		"Payment", "Customer", "CustomerRef", "Invoice", "CreditMemo", "Accounts Receivable", "Credit"
+	),
+	"BillPayment": Payer(
+		"BillPayment", "Vendor", "VendorRef", "Bill", "VendorCredit", "Accounts Payable", "Debit"
+	),
 }
-TARGET_ENTITIES = {"Invoice", "CreditMemo", "Bill", "VendorCredit"}
+TARGET_ENTITIES = {"Invoice", "CreditMemo", "Bill", "VendorCredit", JOURNAL_ENTRY}
 DEPOSIT_ACCOUNT_TYPES = ("Bank", "Other Current Asset")
 
 
@@ -79,7 +89,7 @@ def refresh_targets(ctx: WriteContext, targets: set[Key]) -> None:
 	"""Store new versions of the targets whose applied amounts changed."""
 	for entity, object_id in sorted(targets, key=lambda key: (key[0], int(key[1]))):
 		target = ctx.realm.get(entity, object_id)
-		if target is None:
+		if target is None or entity == JOURNAL_ENTRY:  # a journal entry has no balance of its own
 			continue
 		rate = target.get("ExchangeRate", Decimal(1))
 		fields = balance_fields(ctx.realm, entity, object_id, target["TotalAmt"], rate)
@@ -169,23 +179,27 @@ def _application_lines(
 ) -> tuple[list[dict[str, Any]], Decimal, Decimal]:
 	lines = []
 	per_target: dict[Key, Decimal] = defaultdict(Decimal)
+	is_credit: dict[Key, bool] = {}
 	for line in raw_lines:
-		amount, target = _application(ctx, payer, line, party)
-		per_target[(target["TxnType"], target["TxnId"])] += amount
+		amount, target, credit = _application(ctx, payer, line, party)
+		key = (target["TxnType"], target["TxnId"])
+		per_target[key] += amount
+		is_credit[key] = credit
 		lines.append(
 			{**{k: v for k, v in line.items() if k != "LineEx"}, "Amount": amount, "LinkedTxn": [target]}
 		)
 	own = (payer.entity, existing["Id"]) if existing else None
 	for (entity, object_id), amount in per_target.items():
-		_check_open_balance(ctx, entity, object_id, amount, own)
-	debits = sum((a for (entity, _), a in per_target.items() if entity == payer.debit_type), ZERO)
-	credits = sum((a for (entity, _), a in per_target.items() if entity == payer.credit_type), ZERO)
+		_check_open_balance(ctx, payer, party, entity, object_id, amount, own)
+	debits = sum((a for key, a in per_target.items() if not is_credit[key]), ZERO)
+	credits = sum((a for key, a in per_target.items() if is_credit[key]), ZERO)
 	return lines, debits, credits
 
 
 def _application(
 	ctx: WriteContext, payer: Payer, line: Any, party: dict[str, Any]
-) -> tuple[Decimal, dict[str, str]]:
+) -> tuple[Decimal, dict[str, str], bool]:
+	"""The amount a payer line applies, its target and whether the target is a credit."""
 	if not isinstance(line, dict) or line.get("Amount") is None:
 		raise faults.required("Line.Amount")
 	amount = money(line["Amount"], "Line.Amount")
@@ -197,7 +211,7 @@ def _application(
 	if len(links) > 1:
 		raise faults.cannot_link("The emulator supports one LinkedTxn per payment line.")
 	txn_type, txn_id = links[0].get("TxnType"), str(links[0].get("TxnId") or "")
-	if txn_type not in (payer.debit_type, payer.credit_type):
+	if txn_type not in (payer.debit_type, payer.credit_type, JOURNAL_ENTRY):
 		raise faults.cannot_link(f"A {payer.entity} can't be linked to TxnType {txn_type}.")
 	target = ctx.realm.get(txn_type, txn_id)
 	if target is None:
@@ -206,17 +220,54 @@ def _application(
 		raise faults.invalid_reference("Line.LinkedTxn", txn_type, txn_id)
 	if ctx.realm.is_voided(txn_type, txn_id):
 		raise faults.cannot_link(f"{txn_type} {txn_id} is voided.")
+	link = {"TxnId": txn_id, "TxnType": txn_type}
+	if txn_type == JOURNAL_ENTRY:
+		party_total = journal_party_total(ctx, payer, target, party)
+		if not party_total:
+			raise faults.cannot_link(
+				f"JournalEntry {txn_id} has no {payer.party_account_type} line for this {payer.party.lower()}."
+			)
+		return amount, link, party_total > ZERO
 	if target[payer.party_field]["value"] != party["Id"]:
 		raise faults.cannot_link(f"{txn_type} {txn_id} belongs to another {payer.party.lower()}.")
-	return amount, {"TxnId": txn_id, "TxnType": txn_type}
+	return amount, link, txn_type == payer.credit_type
+
+
+def journal_party_total(
+	ctx: WriteContext, payer: Payer, journal: dict[str, Any], party: dict[str, Any]
+) -> Decimal:
+	"""What a journal entry's lines on the party account, naming the party, credit it (positive: a credit the
+	payer can use; negative: a charge it can pay)."""
+	total = ZERO
+	for line in journal.get("Line") or ():
+		detail = line.get("JournalEntryLineDetail") or {}
+		entity = detail.get("Entity") or {}
+		if entity.get("Type") != payer.party or entity.get("EntityRef", {}).get("value") != party["Id"]:
+			continue
+		account = ctx.realm.get("Account", detail["AccountRef"]["value"])
+		if account is None or account.get("AccountType") != payer.party_account_type:
+			continue
+		total += line["Amount"] if detail.get("PostingType") == payer.credit_posting else -line["Amount"]
+	return total
 
 
 def _check_open_balance(
-	ctx: WriteContext, entity: str, object_id: str, amount: Decimal, own: Key | None
+	ctx: WriteContext,
+	payer: Payer,
+	party: dict[str, Any],
+	entity: str,
+	object_id: str,
+	amount: Decimal,
+	own: Key | None,
 ) -> None:
 	applied = ctx.realm.indexes.applied_to((entity, object_id))
-	by_others = sum((value for payer, value in applied.items() if payer != own), ZERO)
-	open_balance = ctx.realm.objects[entity][object_id]["TotalAmt"] - by_others
+	by_others = sum((value for payer_key, value in applied.items() if payer_key != own), ZERO)
+	target = ctx.realm.objects[entity][object_id]
+	if entity == JOURNAL_ENTRY:
+		total = abs(journal_party_total(ctx, payer, target, party))
+	else:
+		total = target["TotalAmt"]
+	open_balance = total - by_others
 	if amount > open_balance:
 		raise faults.business(
 			f"The amount applied to {entity} {object_id} ({amount}) is more than its open balance ({open_balance}).",

@@ -24,9 +24,9 @@ from quickbooks_connector.mapping.lines import (
 	currency_arguments,
 	currency_fields,
 	flag,
+	home_exchange_rate,
 	party_account_field,
 )
-from quickbooks_connector.mapping.money import to_decimal
 from quickbooks_connector.mapping.naming import private_note
 from quickbooks_connector.mapping.payload import QBOPayload
 from quickbooks_connector.mapping.refs import LinkedDoc
@@ -46,7 +46,7 @@ class Plan:
 	entity: str
 	party: str
 	currency: str
-	exchange_rate: Decimal
+	exchange_rate: Decimal  # the ExchangeRate sent: see lines.home_exchange_rate
 	lines: list[ResolvedLine]
 	erp_total: Decimal
 	erp_tax: Decimal
@@ -108,7 +108,7 @@ class Draft:
 			entity=entity,
 			party=party,
 			currency=self.currency,
-			exchange_rate=to_decimal(self.doc.get("conversion_rate") or 1),
+			exchange_rate=home_exchange_rate(self.doc),
 			lines=lines,
 			erp_total=self.erp_total,
 			erp_tax=self.erp_tax,

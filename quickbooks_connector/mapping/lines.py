@@ -8,7 +8,7 @@ recording all gaps in one `Problems` list.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
@@ -24,6 +24,9 @@ LineKind = Literal["item", "account", "text"]
 # ERPNext books differences up to 5 in the last currency digit to the round-off account (round_off_debit_credit);
 # anything larger between a plan and ERPNext's total means the document uses something the mapping does not cover.
 ROUNDING_TOLERANCE = Decimal("0.05")
+# Decimals of an exchange rate derived from ERPNext's totals (ERPNext keeps conversion rates to 9)
+MAX_RATE_PLACES = 10
+HALF_CENT = Decimal("0.005")
 
 
 @dataclass(frozen=True)
@@ -319,6 +322,53 @@ def grand_total(doc: Mapping) -> Decimal:
 	if to_decimal(doc.get("rounding_adjustment")) and to_decimal(doc.get("rounded_total")):
 		return amount_of(doc, "rounded_total")
 	return amount_of(doc, "grand_total")
+
+
+def base_grand_total(doc: Mapping) -> Decimal:
+	"""`grand_total` in company currency, as ERPNext posts it to the party account."""
+	if to_decimal(doc.get("base_rounding_adjustment")) and to_decimal(doc.get("base_rounded_total")):
+		return amount_of(doc, "base_rounded_total")
+	return amount_of(doc, "base_grand_total")
+
+
+def home_exchange_rate(doc: Mapping) -> Decimal:
+	"""The ExchangeRate under which QuickBooks' home-currency total of an invoice or bill is ERPNext's
+	company-currency total: the conversion rate, unless ERPNext's base total is not its total converted at that
+	rate. Without taxes ERPNext adds up the lines converted one by one (3 x 10.01 EUR at 1.0837 = 3 x 10.85 =
+	32.55 USD, where 30.03 x 1.0837 = 32.54)."""
+	rate = to_decimal(doc.get("conversion_rate") or 1)
+	return rate_converting(grand_total(doc), base_grand_total(doc), rate)
+
+
+def rate_converting(amount: Decimal, home: Decimal, rate: Decimal) -> Decimal:
+	"""`rate` when QuickBooks converts `amount` at it to `home` (it rounds amount x rate half up to the cent), else
+	the rate `rate_within` finds for them (`rate` when none exists)."""
+	if rate == 1 or not amount or not home:
+		return rate
+	return rate_within([(amount, home)], rate) or rate
+
+
+def rate_within(pairs: Sequence[tuple[Decimal, Decimal]], rate: Decimal) -> Decimal | None:
+	"""A rate under which QuickBooks converts every (amount, home) pair exactly: money(amount x rate) == home.
+	`rate` itself when it does, else the one with the fewest decimals (from `rate`'s own, at most MAX_RATE_PLACES)
+	in the middle of the range that does; None when no rate does."""
+	low, high = ZERO, None
+	for amount, home in pairs:
+		if amount == 0 or (home and (amount < 0) != (home < 0)):
+			if home:
+				return None
+			continue
+		size, target = abs(amount), abs(home)
+		low = max(low, (target - HALF_CENT) / size)
+		high = min(high, (target + HALF_CENT) / size) if high is not None else (target + HALF_CENT) / size
+	if high is None or low <= rate < high:
+		return rate
+	middle = (low + high) / 2
+	for places in range(max(-rate.as_tuple().exponent, 0), MAX_RATE_PLACES + 1):
+		candidate = round_to(middle, places)
+		if low <= candidate < high:
+			return candidate
+	return None
 
 
 def sum_amounts(lines: list[Line]) -> Decimal:

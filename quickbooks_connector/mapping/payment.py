@@ -1,11 +1,15 @@
 """Payment Entry -> QuickBooks Payment / BillPayment (and Internal Transfer -> JournalEntry).
 
 - Receive from a Customer -> Payment: TotalAmt = `paid_amount` (party currency, the receivable account's),
-  ExchangeRate = `source_exchange_rate`, DepositToAccountRef = the mapped `paid_to`. One Line per reference to a
-  Sales Invoice (LinkedTxn to the Invoice, or to the CreditMemo when a return is allocated negatively).
-- Pay to a Supplier -> BillPayment: TotalAmt = `received_amount` (payable account's currency), ExchangeRate =
-  `target_exchange_rate`, PayType CreditCard when the mapped `paid_from` is a QuickBooks credit card account, else
-  Check. One Line per Purchase Invoice reference (Bill / VendorCredit).
+  DepositToAccountRef = the mapped `paid_to`. One Line per reference to a Sales Invoice (LinkedTxn to the Invoice,
+  or to the CreditMemo when a return is allocated negatively).
+- Pay to a Supplier -> BillPayment: TotalAmt = `received_amount` (payable account's currency), PayType CreditCard
+  when the mapped `paid_from` is a QuickBooks credit card account, else Check. One Line per Purchase Invoice
+  reference (Bill / VendorCredit).
+- ExchangeRate: QuickBooks moves the bank account by TotalAmt x ExchangeRate, so the rate is the one that converts
+  TotalAmt to what ERPNext's bank account moves (`base_received_amount` / `base_paid_amount`): the source / target
+  exchange rate, unless the bank's amount differs from the party's converted amount (ERPNext's exchange gain/loss
+  row). QuickBooks relieves the invoices at their own rates and books the difference as exchange gain or loss.
 - Amounts not allocated to a document QuickBooks has (advances, Sales/Purchase Orders, Journal Entries) stay
   unapplied: QuickBooks keeps them as the party's credit (UnappliedAmt), just as ERPNext keeps an advance on the
   party account. The PrivateNote says what they were allocated to in ERPNext.
@@ -13,8 +17,9 @@
   "deductions") that debits each deduction account and credits the receivable/payable with the party as Entity;
   the payment applies it like a credit (LinkedTxn TxnType JournalEntry), so the party's balance moves by the full
   allocation while the bank moves by the money actually paid. ERPNext keeps deductions in company currency; for a
-  foreign-currency party they are converted at the payment's rate (a cent of home-currency difference is possible).
-  Exchange gain/loss rows are not sent: QuickBooks books realised exchange differences itself.
+  foreign-currency party the journal is in the party's currency, with amounts and an ExchangeRate of its own under
+  which QuickBooks converts every line back to ERPNext's amounts (when no rate does, the payment fails and says
+  so). Exchange gain/loss rows are not sent: QuickBooks books realised exchange differences itself.
 - Internal Transfer between accounts in the company currency -> JournalEntry (credit paid_from, debit paid_to,
   deductions). Other kinds (refunds to customers, receipts from suppliers, employee/shareholder payments, transfers
   across currencies, payments with taxes) are skipped with the reason, to be recorded by hand.
@@ -22,9 +27,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import product
 
 from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef
 from quickbooks_connector.mapping.errors import RETRY, MappingError, Problems
@@ -36,8 +42,10 @@ from quickbooks_connector.mapping.lines import (
 	flag,
 	optional_header_fields,
 	party_account_field,
+	rate_converting,
+	rate_within,
 )
-from quickbooks_connector.mapping.money import ZERO, fmt, money, to_decimal
+from quickbooks_connector.mapping.money import CENT, ZERO, fmt, money, to_decimal
 from quickbooks_connector.mapping.naming import doc_number, private_note, reference_number
 from quickbooks_connector.mapping.payload import QBOPayload, Skip
 from quickbooks_connector.mapping.purchase import pay_from
@@ -67,8 +75,9 @@ class PaymentPlan:
 	bank: QBOAccountRef | None
 	party_account: QBOAccountRef | None
 	allocations: list[Allocation]
-	deductions: list[tuple[QBOAccountRef, Decimal]]
+	deductions: list[tuple[QBOAccountRef, Decimal]]  # party currency
 	notes: list[str] = field(default_factory=list)
+	deduction_rate: Decimal = Decimal(1)  # ExchangeRate of the deductions journal
 	txn_date: str | None = None
 	reference: str = ""
 
@@ -100,7 +109,12 @@ def plan(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 	).upper()
 	currency = currency or ctx.company_currency
 	check_currency(currency, ctx, problems, f"{DOCTYPE} {name}")
-	rate = to_decimal(doc.get("source_exchange_rate" if receive else "target_exchange_rate") or 1)
+	total = money(doc.get("paid_amount" if receive else "received_amount"))
+	rate = rate_converting(
+		total,
+		money(doc.get("base_received_amount" if receive else "base_paid_amount")),
+		to_decimal(doc.get("source_exchange_rate" if receive else "target_exchange_rate") or 1),
+	)
 	accounts = AccountBook(ctx, problems)
 	bank_field = "paid_to" if receive else "paid_from"
 	bank = accounts.get(
@@ -123,10 +137,25 @@ def plan(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 	deductions, deduction_notes = _deductions(doc, accounts, ctx)
 	notes.extend(deduction_notes)
 	party_account = None
+	deduction_rate = rate
 	if deductions:
 		party_field = "paid_from" if receive else "paid_to"
 		party_account = accounts.get(doc.get(party_field), "party account of the deductions journal")
-		deductions = _in_party_currency(deductions, rate)
+		# what the party is relieved of beyond the money paid, in its currency
+		allocated = money(doc.get("total_allocated_amount")) + unallocated
+		beyond_paid = allocated - total if receive else total - allocated
+		converted = _in_party_currency(deductions, rate, beyond_paid)
+		if converted is None:
+			listed = ", ".join(f"{account.name} {fmt(amount)}" for account, amount in deductions)
+			problems.add(
+				f"The deductions ({listed} {ctx.company_currency}) go to QuickBooks as one {currency} journal entry "
+				f"with one exchange rate, and no rate turns whole {currency} cents adding up to {fmt(beyond_paid)} "
+				f"{currency} into exactly these {ctx.company_currency} amounts.",
+				"Put the deductions on one row (cancel and amend the payment), or record them in QuickBooks by "
+				f"hand, {RETRY}.",
+			)
+		else:
+			deductions, deduction_rate = converted
 		detail = ", ".join(f"{account.name} {fmt(amount)}" for account, amount in deductions)
 		notes.append(f"deductions {detail} in a journal entry")
 	accounts.report()
@@ -137,7 +166,7 @@ def plan(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 		party=doc["party"],
 		currency=currency,
 		exchange_rate=rate,
-		total=money(doc.get("paid_amount" if receive else "received_amount")),
+		total=total,
 		bank=bank,
 		party_account=party_account,
 		allocations=allocations,
@@ -145,6 +174,7 @@ def plan(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 		notes=notes,
 		txn_date=doc.get("posting_date"),
 		reference=reference_number(doc.get("reference_no")),
+		deduction_rate=deduction_rate,
 	)
 
 
@@ -218,7 +248,7 @@ def build_prerequisites(doc: Mapping, ctx: MappingContext, refs: Refs) -> list[Q
 		txn_date=planned.txn_date,
 		doc_number=doc_number(planned.name),
 		private_note=private_note(DOCTYPE, planned.name, "deductions"),
-		**currency_arguments(planned.currency, planned.exchange_rate, ctx),
+		**currency_arguments(planned.currency, planned.deduction_rate, ctx),
 	)
 	return [QBOPayload("JournalEntry", body, doc_number(planned.name), ZERO, key=DEDUCTIONS)]
 
@@ -327,12 +357,29 @@ def _allocation_line(allocation: Allocation, refs: Refs, kind: str) -> dict:
 
 
 def _in_party_currency(
-	deductions: list[tuple[QBOAccountRef, Decimal]], rate: Decimal
-) -> list[tuple[QBOAccountRef, Decimal]]:
-	"""ERPNext keeps deductions in company currency; the journal is in the party's currency."""
+	deductions: list[tuple[QBOAccountRef, Decimal]], rate: Decimal, party_total: Decimal
+) -> tuple[list[tuple[QBOAccountRef, Decimal]], Decimal] | None:
+	"""The deductions (company currency) in the party's currency, adding up to `party_total` (what ERPNext relieves
+	the party of beyond the money paid, in its currency), with the journal's ExchangeRate under which QuickBooks
+	converts every line and the total back to ERPNext's amounts; None when no split tried has such a rate. Tried:
+	each line converted at the payment's rate, then moved by a cent either way, keeping the total."""
 	if rate == 1:
-		return deductions
-	return [(account, money(amount / rate)) for account, amount in deductions]
+		return deductions, rate
+	amounts = [amount for _, amount in deductions]
+	home_total = sum(amounts, ZERO)
+	for split in _splits([money(amount / rate) for amount in amounts], party_total):
+		found = rate_within([*zip(split, amounts, strict=True), (party_total, home_total)], rate)
+		if found is not None:
+			return list(zip([account for account, _ in deductions], split, strict=True)), found
+	return None
+
+
+def _splits(amounts: list[Decimal], total: Decimal) -> Iterator[list[Decimal]]:
+	"""`amounts` with each moved by at most a cent (the last one taking the rest) so that they add up to `total`."""
+	for moves in product((ZERO, CENT, -CENT), repeat=min(len(amounts) - 1, 4)):
+		moved = [amount + move for amount, move in zip(amounts, moves, strict=False)]
+		moved += amounts[len(moved) : len(amounts) - 1]
+		yield [*moved, total - sum(moved, ZERO)]
 
 
 def _check_bank_currency(

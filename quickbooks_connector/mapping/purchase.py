@@ -47,6 +47,7 @@ from quickbooks_connector.mapping.lines import (
 	describe,
 	flag,
 	optional_header_fields,
+	party_account_field,
 	tax_table_lines,
 )
 from quickbooks_connector.mapping.money import ZERO, money, plain, to_decimal
@@ -119,6 +120,8 @@ def build_followups(doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str) 
 		return []
 	vendor_id = refs.require_party()
 	currency = currency_fields(planned.currency, planned.exchange_rate, ctx)
+	# on the bill's payable, or QuickBooks would pay it from its default A/P account
+	payable = party_account_field(doc.get("credit_to"), ctx)
 	followups = []
 	if planned.application_bank is not None:
 		original = refs.require_linked(DOCTYPE, doc["return_against"])
@@ -130,6 +133,7 @@ def build_followups(doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str) 
 			bank_account_id=planned.application_bank.id,
 			**credit_application_details(planned, doc["return_against"], ctx),
 		)
+		body.update(payable)
 		followups.append(QBOPayload("BillPayment", body, None, ZERO, key=APPLY_CREDIT))
 	for paid_from, amount, label in planned.settlements:
 		body = {
@@ -141,6 +145,7 @@ def build_followups(doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str) 
 			"Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": qbo_id, "TxnType": "Bill"}]}],
 			**pay_from(paid_from),
 			**currency,
+			**payable,
 		}
 		followups.append(QBOPayload("BillPayment", body, doc_number(doc["name"]), amount, key=PAID))
 	return followups

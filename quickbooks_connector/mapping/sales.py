@@ -50,6 +50,7 @@ from quickbooks_connector.mapping.lines import (
 	describe,
 	flag,
 	optional_header_fields,
+	party_account_field,
 	qty_and_price,
 	tax_table_lines,
 )
@@ -133,6 +134,8 @@ def build_followups(doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str) 
 		return []
 	customer_id = refs.require_party()
 	currency = currency_fields(planned.currency, planned.exchange_rate, ctx)
+	# on the invoice's receivable, or QuickBooks would settle it from its default A/R account
+	receivable = party_account_field(doc.get("debit_to"), ctx)
 	followups = []
 	if applies_to_original(doc):
 		original = refs.require_linked(DOCTYPE, doc["return_against"])
@@ -143,6 +146,7 @@ def build_followups(doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str) 
 			customer_id=customer_id,
 			**credit_application_details(planned, doc["return_against"], ctx),
 		)
+		body.update(receivable)
 		followups.append(QBOPayload("Payment", body, None, ZERO, key=APPLY_CREDIT))
 	for number, (account, amount, label) in enumerate(planned.settlements, start=1):
 		body = {
@@ -154,6 +158,7 @@ def build_followups(doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str) 
 			"DepositToAccountRef": account.ref(),
 			"Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": qbo_id, "TxnType": "Invoice"}]}],
 			**currency,
+			**receivable,
 		}
 		followups.append(QBOPayload("Payment", body, None, amount, key=f"pos-payment-{number}"))
 	return followups

@@ -47,12 +47,16 @@ UNMAPPED_INCOME = "QBC Unmapped Income"
 class PushWorld:
 	"""What every push test needs; built once per test class (commits: the settings hold committed tokens)."""
 
-	def __init__(self, **settings_fields) -> None:
-		self.company = push_test_company()
-		self.abbr = COMPANY_ABBR
+	def __init__(
+		self, company: str = COMPANY, abbr: str = COMPANY_ABBR, realm: dict | None = None, **settings_fields
+	) -> None:
+		"""`company` / `abbr`: a test module whose settings must not clash with other modules' gets its own;
+		`realm`: options of the emulated QuickBooks company (see make_connected_settings)."""
+		self.company = push_test_company(company, abbr)
+		self.abbr = abbr
 		self.admin = emulator_admin()
 		_make_masters(self.company, self.abbr)
-		self.settings = make_connected_settings(self.company)
+		self.settings = make_connected_settings(self.company, realm=realm)
 		self.realm_id = self.settings.realm_id
 		self.client = get_client(self.settings)
 		self.qbo_accounts = self._mirror_accounts()
@@ -221,20 +225,20 @@ def run_job(job: dict):
 	return frappe.get_attr(job["method"])(**arguments)
 
 
-def push_test_company() -> str:
+def push_test_company(company: str = COMPANY, abbr: str = COMPANY_ABBR) -> str:
 	"""A USD company in the United States with ERPNext's standard chart of accounts (created once)."""
-	if not frappe.db.exists("Company", COMPANY):
+	if not frappe.db.exists("Company", company):
 		frappe.get_doc(
 			{
 				"doctype": "Company",
-				"company_name": COMPANY,
-				"abbr": COMPANY_ABBR,
+				"company_name": company,
+				"abbr": abbr,
 				"default_currency": "USD",
 				"country": "United States",
 				"chart_of_accounts": "Standard",
 			}
 		).insert(ignore_permissions=True)
-	return COMPANY
+	return company
 
 
 def _make_masters(company: str, abbr: str) -> None:

@@ -1,6 +1,7 @@
 """Payments and bill payments: application, balances, links both ways, credits, void and delete."""
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -257,3 +258,126 @@ def test_invoice_total_cannot_drop_below_what_is_paid(api, sale):
 
 	assert error["code"] == "6000"
 	assert shrunk["Balance"] == 10
+
+
+def journal_line(account: str, posting: str, amount: Any, entity: dict | None = None) -> dict[str, Any]:
+	detail: dict[str, Any] = {"PostingType": posting, "AccountRef": {"value": account}}
+	if entity:
+		detail["Entity"] = entity
+	return {"DetailType": "JournalEntryLineDetail", "Amount": amount, "JournalEntryLineDetail": detail}
+
+
+def write_off_journal(api, customer_id: str, amount: Any) -> dict[str, Any]:
+	"""What a connector books for a payment's write-off: debit the expense, credit the customer's A/R."""
+	entity = {"Type": "Customer", "EntityRef": {"value": customer_id}}
+	return api.create(
+		"JournalEntry",
+		{
+			"Line": [
+				journal_line(account_id(api, "Travel"), "Debit", amount),
+				journal_line(account_id(api, "Accounts Receivable (A/R)"), "Credit", amount, entity),
+			]
+		},
+	)
+
+
+def test_a_journal_entry_crediting_receivables_is_applied_like_a_credit(api, sale):
+	customer, _, invoice = sale
+	journal = write_off_journal(api, customer["Id"], 5)
+
+	payment = pay(
+		api,
+		customer["Id"],
+		95,
+		[payment_line(100, invoice["Id"], "Invoice"), payment_line(5, journal["Id"], "JournalEntry")],
+	)
+
+	assert payment["UnappliedAmt"] == 0
+	assert payment["TotalAmt"] == 95
+	assert api.read("Invoice", invoice["Id"])["Balance"] == 0
+
+
+def test_a_journal_entry_is_applied_only_for_its_party_and_up_to_its_amount(api, sale):
+	customer, _, invoice = sale
+	other = make_customer(api, "Other Co")
+	journal = write_off_journal(api, customer["Id"], 5)
+	plain = api.create(
+		"JournalEntry",
+		{
+			"Line": [
+				journal_line(account_id(api, "Travel"), "Debit", 5),
+				journal_line(account_id(api, "Checking"), "Credit", 5),
+			]
+		},
+	)
+
+	def attempt(customer_id, lines):
+		body = {"CustomerRef": {"value": customer_id}, "TotalAmt": 0, "Line": lines}
+		return fault_of(api.post("payment", body))
+
+	foreign = attempt(other["Id"], [payment_line(5, journal["Id"], "JournalEntry")])
+	unrelated = attempt(customer["Id"], [payment_line(5, plain["Id"], "JournalEntry")])
+	too_much = attempt(
+		customer["Id"],
+		[payment_line(6, invoice["Id"], "Invoice"), payment_line(6, journal["Id"], "JournalEntry")],
+	)
+
+	assert foreign["code"] == "620" and "Accounts Receivable" in foreign["Detail"]
+	assert unrelated["code"] == "620"
+	assert too_much["code"] == "6000" and "open balance" in too_much["Detail"]
+
+
+def test_an_applied_journal_entry_cannot_be_deleted_until_the_payment_is_voided(api, sale):
+	customer, _, invoice = sale
+	journal = write_off_journal(api, customer["Id"], 5)
+	payment = pay(
+		api,
+		customer["Id"],
+		95,
+		[payment_line(100, invoice["Id"], "Invoice"), payment_line(5, journal["Id"], "JournalEntry")],
+	)
+	delete = {"Id": journal["Id"], "SyncToken": journal["SyncToken"]}
+
+	refused = fault_of(api.post("journalentry", delete, operation="delete"))
+	ok(
+		api.post(
+			"payment",
+			{"Id": payment["Id"], "SyncToken": "0", "sparse": True},
+			operation="update",
+			include="void",
+		)
+	)
+
+	assert refused["code"] == "6000"
+	ok(api.post("journalentry", delete, operation="delete"))
+	assert api.read("Invoice", invoice["Id"])["Balance"] == 100
+
+
+def test_bill_payment_applies_a_journal_entry_debiting_payables(api):
+	vendor = make_vendor(api)
+	travel = account_id(api, "Travel")
+	bill = api.create("Bill", {"VendorRef": {"value": vendor["Id"]}, "Line": [expense_line(travel, 200)]})
+	entity = {"Type": "Vendor", "EntityRef": {"value": vendor["Id"]}}
+	discount = api.create(
+		"JournalEntry",
+		{
+			"Line": [
+				journal_line(account_id(api, "Accounts Payable (A/P)"), "Debit", 4, entity),
+				journal_line(travel, "Credit", 4),
+			]
+		},
+	)
+
+	paid = api.create(
+		"BillPayment",
+		{
+			"VendorRef": {"value": vendor["Id"]},
+			"PayType": "Check",
+			"TotalAmt": 196,
+			"CheckPayment": {"BankAccountRef": {"value": account_id(api, "Checking")}},
+			"Line": [payment_line(200, bill["Id"], "Bill"), payment_line(4, discount["Id"], "JournalEntry")],
+		},
+	)
+
+	assert paid["TotalAmt"] == 196
+	assert api.read("Bill", bill["Id"])["Balance"] == 0
