@@ -37,7 +37,7 @@ class Sample:
 
 def main() -> None:
 	parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-	parser.add_argument("--site", default="qbc.localhost")
+	parser.add_argument("--site", required=True, help="the bench site to measure on")
 	parser.add_argument("-n", "--submits", type=int, default=100, help="submits per mode")
 	args = parser.parse_args()
 	frappe.init(site=args.site, sites_path=".")

@@ -1,7 +1,7 @@
 """The QuickBooks connection on a real site: the OAuth round trip through the emulator's consent page, token
 refresh with rotation, expiry handling and disconnecting.
 
-Run: bench --site qbc.localhost run-tests --module quickbooks_connector.quickbooks_connector.test_connection
+Run: bench --site SITE run-tests --module quickbooks_connector.quickbooks_connector.test_connection
 """
 
 import threading

@@ -2,7 +2,7 @@
 Suppliers with contacts, addresses and QuickBooks Links; repeat runs, updates, inactive records, the conflict rule
 and refused records.
 
-Run: bench --site qbc.localhost run-tests --module quickbooks_connector.quickbooks_connector.test_party_import
+Run: bench --site SITE run-tests --module quickbooks_connector.quickbooks_connector.test_party_import
 """
 
 from datetime import timedelta

@@ -1,6 +1,6 @@
 """Fetching QuickBooks reference data into ERPNext and suggesting account mappings from it.
 
-Run: bench --site qbc.localhost run-tests --module quickbooks_connector.quickbooks_connector.test_reference_data
+Run: bench --site SITE run-tests --module quickbooks_connector.quickbooks_connector.test_reference_data
 """
 
 from unittest.mock import patch

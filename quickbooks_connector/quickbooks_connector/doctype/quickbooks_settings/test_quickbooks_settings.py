@@ -3,7 +3,7 @@
 """QuickBooks Settings as users meet it: one per company, secrets that never reach the browser, permissions,
 and the mapping validation messages.
 
-Run: bench --site qbc.localhost run-tests --module \
+Run: bench --site SITE run-tests --module \
 	quickbooks_connector.quickbooks_connector.doctype.quickbooks_settings.test_quickbooks_settings
 """
 
