@@ -430,7 +430,10 @@ class PushEngine:
 			item.record.payload_hash = payload_hash(item.payload.body)
 			self._write_ahead(item.record)
 			operations.append(BatchOperation("create", item.payload.entity, item.payload.body))
-		batch_id = request_id(self.realm_id, "batch", "|".join(i.record.name for i in chunk), "create", "")
+		# Like a single write's id, a batch's covers its content: only the very same batch is ever replayed.
+		names = "|".join(item.record.name for item in chunk)
+		contents = "|".join(item.record.payload_hash for item in chunk)
+		batch_id = request_id(self.realm_id, "batch", names, "create", contents)
 		for item in chunk:
 			item.record.request_id = batch_id
 		try:
@@ -457,9 +460,11 @@ class PushEngine:
 				return
 			self._succeed(record)
 		else:
-			record.outcome_unknown = False
-			if isinstance(result.error, DuplicateDocumentNumberError):
-				record.outcome_unknown = True  # maybe ours from an earlier run: the next attempt looks it up
+			# A lost batch answer leaves every item's outcome open; a number already taken may be ours from an
+			# earlier run. Either way the next attempt looks the record up before writing again.
+			record.outcome_unknown = not _nothing_written(result.error) or isinstance(
+				result.error, DuplicateDocumentNumberError
+			)
 			self._fail(record, result.error)
 		self.port.save_record(record)
 

@@ -45,3 +45,31 @@ def test_second_backfill_creates_nothing(world):
 
 	assert all(record.status == Status.SYNCED for record in again)
 	assert len(world.held("Invoice")) + len(world.held("Payment")) == count
+
+
+def test_backfill_after_a_lost_batch_and_a_changed_document_creates_each_once(world):
+	refs = [
+		("Sales Invoice", world.add_copy("ACC-SINV-2026-00012", f"SINV-LOST-{n}")["name"]) for n in range(3)
+	]
+	world.engine.push(
+		"Sales Invoice", "ACC-SINV-2026-00011"
+	)  # customer and items exist: only the batch is cut
+	world.admin.inject_fault(
+		match={"realm_id": world.realm_id, "path_regex": r"/batch(\?|$)"}, action="drop", times=1
+	)
+
+	lost = world.engine.push_many(refs)
+	assert all(record.outcome_unknown for record in lost)
+
+	doc = world.port.get_document(*refs[0])
+	doc["items"][0]["description"] = "Widget A (edited description)"
+	world.port.add_document(doc)
+	again = world.engine.push_many(refs)
+
+	assert all(record.status == Status.SYNCED for record in again)
+	numbers = sorted(
+		invoice["DocNumber"]
+		for invoice in world.held("Invoice")
+		if invoice["DocNumber"].startswith("SINV-LOST")
+	)
+	assert numbers == sorted(name for _, name in refs)
