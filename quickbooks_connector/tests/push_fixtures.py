@@ -21,7 +21,7 @@ from quickbooks_connector.demo import mirror_chart
 from quickbooks_connector.quickbooks_connector import connection
 from quickbooks_connector.quickbooks_connector.connection import get_client
 from quickbooks_connector.quickbooks_connector.reference_data import fetch_reference_data
-from quickbooks_connector.tests.utils import emulator_admin, make_connected_settings
+from quickbooks_connector.tests.utils import emulator_admin, get_test_company, make_connected_settings
 
 # A company of its own: other bench tests reconnect the shared test company's settings to other realms.
 COMPANY = "QBC Push Test Co"
@@ -52,7 +52,7 @@ class PushWorld:
 	) -> None:
 		"""`company` / `abbr`: a test module whose settings must not clash with other modules' gets its own;
 		`realm`: options of the emulated QuickBooks company (see make_connected_settings)."""
-		self.company = push_test_company(company, abbr)
+		self.company = get_test_company(company, abbr)
 		self.abbr = abbr
 		self.admin = emulator_admin()
 		_make_masters(self.company, self.abbr)
@@ -223,22 +223,6 @@ def run_job(job: dict):
 		if key not in ("method", "queue", "enqueue_after_commit", "job_id", "deduplicate", "timeout")
 	}
 	return frappe.get_attr(job["method"])(**arguments)
-
-
-def push_test_company(company: str = COMPANY, abbr: str = COMPANY_ABBR) -> str:
-	"""A USD company in the United States with ERPNext's standard chart of accounts (created once)."""
-	if not frappe.db.exists("Company", company):
-		frappe.get_doc(
-			{
-				"doctype": "Company",
-				"company_name": company,
-				"abbr": abbr,
-				"default_currency": "USD",
-				"country": "United States",
-				"chart_of_accounts": "Standard",
-			}
-		).insert(ignore_permissions=True)
-	return company
 
 
 def _make_masters(company: str, abbr: str) -> None:

@@ -314,7 +314,11 @@ class PushMatrixCase(FrappeTestCase):
 		return self.submitted(doc)
 
 	def purchase_invoice(self, items: list[dict], taxes: list[dict] = (), **fields) -> Document:
-		doc = frappe.get_doc(
+		return self.submitted(self.purchase_invoice_doc(items, taxes, **fields))
+
+	def purchase_invoice_doc(self, items: list[dict], taxes: list[dict] = (), **fields) -> Document:
+		"""An unsaved Purchase Invoice, for tests that must set something between insert and submit."""
+		return frappe.get_doc(
 			{
 				"doctype": "Purchase Invoice",
 				"company": self.world.company,
@@ -329,7 +333,6 @@ class PushMatrixCase(FrappeTestCase):
 				**fields,
 			}
 		)
-		return self.submitted(doc)
 
 	def return_of(self, invoice: Document, qty: float, update_outstanding_for_self: int) -> Document:
 		doc = make_return_doc(invoice.doctype, invoice.name)
@@ -353,6 +356,21 @@ class PushMatrixCase(FrappeTestCase):
 		doc.update(changes)
 		return self.submitted(doc)
 
+	def receipt_also_settling(self, invoice: Document, other: Document, reference_no: str) -> Document:
+		"""A receipt for `invoice` that also settles `other`: a second invoice, or a credit note that reduces it."""
+		doc = get_payment_entry("Sales Invoice", invoice.name, bank_account=self.account("Cash"))
+		doc.append(
+			"references",
+			{
+				"reference_doctype": "Sales Invoice",
+				"reference_name": other.name,
+				"allocated_amount": other.rounded_total,
+			},
+		)
+		doc.paid_amount = doc.received_amount = invoice.rounded_total + other.rounded_total
+		doc.reference_no, doc.reference_date = reference_no, nowdate()
+		return self.submitted(doc)
+
 	def submitted(self, doc: Document) -> Document:
 		doc.insert(ignore_permissions=True)
 		doc.submit()
@@ -367,6 +385,12 @@ class PushMatrixCase(FrappeTestCase):
 		self.assertEqual(len(jobs), 1, f"one push job for {doc.doctype} {doc.name}")
 		run_job(jobs[0])
 		return doc
+
+	def assert_open_as_in_erpnext(self, invoice: Document) -> None:
+		"""QuickBooks leaves open on the invoice what ERPNext still has outstanding."""
+		held = self.world.client.read("Invoice", self.log(invoice).qbo_id)
+		outstanding = frappe.db.get_value("Sales Invoice", invoice.name, "outstanding_amount")
+		self.assertEqual(money(held["Balance"]), money(outstanding))
 
 	def log(self, doc: Document) -> frappe._dict:
 		"""The Sync Log of a document (or of the document a payment reference names)."""
@@ -857,11 +881,7 @@ class TestDiscountsAndLines(PushMatrixCase):
 		doc = self.push(self.return_of, invoice, 1, update_outstanding_for_self=0)
 		self.assertTrue(doc.rounding_adjustment)
 		self.assert_books_agree(doc)
-		held = self.world.client.read("Invoice", self.log(invoice).qbo_id)
-		self.assertEqual(
-			money(held["Balance"]),
-			money(frappe.db.get_value("Sales Invoice", invoice.name, "outstanding_amount")),
-		)
+		self.assert_open_as_in_erpnext(invoice)
 
 	def test_rounding_disabled_sends_the_grand_total(self):
 		doc = self.push(
@@ -963,21 +983,12 @@ class TestDiscountAccounting(PushMatrixCase):
 class TestPurchaseInvoices(PushMatrixCase):
 	def test_paid_at_once(self):
 		def paid_bill():
-			doc = frappe.get_doc(
-				{
-					"doctype": "Purchase Invoice",
-					"company": self.world.company,
-					"supplier": SUPPLIER,
-					"posting_date": nowdate(),
-					"set_posting_time": 1,
-					"bill_no": frappe.generate_hash(length=10),
-					"credit_to": self.account("Creditors"),
-					"items": [self.item(2, 45.55)],
-					"taxes": [self.tax("ST 6%", rate=6)],
-					"is_paid": 1,
-					"mode_of_payment": "Cash",
-					"cash_bank_account": self.account("Cash"),
-				}
+			doc = self.purchase_invoice_doc(
+				[self.item(2, 45.55)],
+				[self.tax("ST 6%", rate=6)],
+				is_paid=1,
+				mode_of_payment="Cash",
+				cash_bank_account=self.account("Cash"),
 			)
 			doc.insert(ignore_permissions=True)
 			doc.paid_amount = doc.rounded_total or doc.grand_total
@@ -1037,6 +1048,18 @@ class TestForeignCurrency(PushMatrixCase):
 			**fields,
 		)
 
+	def eur_bill(self, items: list[dict], taxes: list[dict] = (), **fields) -> Document:
+		return self.push(
+			self.purchase_invoice,
+			items,
+			taxes,
+			supplier=EUR_SUPPLIER,
+			currency="EUR",
+			conversion_rate=EUR_RATE,
+			credit_to=self.account("Creditors EUR"),
+			**fields,
+		)
+
 	def test_eur_invoice_to_an_eur_customer_on_an_eur_receivable(self):
 		doc = self.eur_invoice([self.item(3, 133.33), self.item(1, 7.77)], [self.tax("ST 6%", rate=6)])
 		held = self.assert_books_agree(doc)
@@ -1079,21 +1102,10 @@ class TestForeignCurrency(PushMatrixCase):
 		invoice = self.eur_invoice([self.item(3, 133.33)], [self.tax("ST 6%", rate=6)])
 		doc = self.push(self.return_of, invoice, 1, update_outstanding_for_self=0)
 		self.assert_books_agree(doc)
-		held = self.world.client.read("Invoice", self.log(invoice).qbo_id)
-		self.assertEqual(
-			money(held["Balance"]),
-			money(frappe.db.get_value("Sales Invoice", invoice.name, "outstanding_amount")),
-		)
+		self.assert_open_as_in_erpnext(invoice)
 
 	def test_eur_supplier_payment(self):
-		bill = self.push(
-			self.purchase_invoice,
-			[self.item(2, 410.25)],
-			supplier=EUR_SUPPLIER,
-			currency="EUR",
-			conversion_rate=EUR_RATE,
-			credit_to=self.account("Creditors EUR"),
-		)
+		bill = self.eur_bill([self.item(2, 410.25)])
 		doc = self.push(self.payment, bill)
 		self.assert_books_agree(doc)
 
@@ -1107,34 +1119,17 @@ class TestForeignCurrency(PushMatrixCase):
 	def test_eur_receipt_whose_bank_amount_is_not_the_converted_amount(self):
 		invoice = self.eur_invoice([self.item(3, 133.33)], [self.tax("ST 6%", rate=6)])
 
-		def receipt():
-			doc = get_payment_entry("Sales Invoice", invoice.name, bank_account=self.account("Cash"))
-			doc.reference_no, doc.reference_date = "EUR-BANK", nowdate()
-			doc.received_amount = 455  # the bank credited less than 423.99 EUR x 1.0837 = 459.48
-			return self.submitted(doc)
-
-		doc = self.push(receipt)
+		# the bank credited less than 423.99 EUR x 1.0837 = 459.48
+		doc = self.push(self.payment, invoice, received_amount=455)
 		self.assertTrue(any(row.is_exchange_gain_loss for row in doc.deductions))
 		held = self.assert_books_agree(doc)
 		self.assertEqual(money(held["HomeTotalAmt"]), Decimal("455.00"))
 
 	def test_eur_supplier_payment_whose_bank_amount_is_not_the_converted_amount(self):
-		bill = self.push(
-			self.purchase_invoice,
-			[self.item(2, 410.25)],
-			supplier=EUR_SUPPLIER,
-			currency="EUR",
-			conversion_rate=EUR_RATE,
-			credit_to=self.account("Creditors EUR"),
-		)
+		bill = self.eur_bill([self.item(2, 410.25)])
 
-		def payment():
-			doc = get_payment_entry("Purchase Invoice", bill.name, bank_account=self.account("Cash"))
-			doc.reference_no, doc.reference_date = "EUR-BANK-OUT", nowdate()
-			doc.paid_amount = 893.12  # the bank charged more than 820.50 EUR x 1.0837 = 889.18
-			return self.submitted(doc)
-
-		doc = self.push(payment)
+		# the bank charged more than 820.50 EUR x 1.0837 = 889.18
+		doc = self.push(self.payment, bill, paid_amount=893.12)
 		self.assertTrue(any(row.is_exchange_gain_loss for row in doc.deductions))
 		held = self.assert_books_agree(doc)
 		self.assertEqual(money(held["HomeTotalAmt"]), Decimal("893.12"))
@@ -1213,11 +1208,7 @@ class TestReturns(PushMatrixCase):
 		doc = self.push(self.return_of, invoice, 1, update_outstanding_for_self=0)
 		self.assertFalse(doc.update_outstanding_for_self)
 		self.assert_books_agree(doc)
-		held = self.world.client.read("Invoice", self.log(invoice).qbo_id)
-		self.assertEqual(
-			money(held["Balance"]),
-			money(frappe.db.get_value("Sales Invoice", invoice.name, "outstanding_amount")),
-		)
+		self.assert_open_as_in_erpnext(invoice)
 
 	def test_sales_return_updating_its_own_outstanding(self):
 		invoice = self.invoice()
@@ -1251,21 +1242,7 @@ class TestPayments(PushMatrixCase):
 	def test_receipt_across_two_invoices(self):
 		first, second = self.invoice(), self.invoice(71.17)
 
-		def receipt():
-			doc = get_payment_entry("Sales Invoice", first.name, bank_account=self.account("Cash"))
-			doc.append(
-				"references",
-				{
-					"reference_doctype": "Sales Invoice",
-					"reference_name": second.name,
-					"allocated_amount": second.rounded_total,
-				},
-			)
-			doc.paid_amount = doc.received_amount = first.rounded_total + second.rounded_total
-			doc.reference_no, doc.reference_date = "TWO-INVOICES", nowdate()
-			return self.submitted(doc)
-
-		doc = self.push(receipt)
+		doc = self.push(self.receipt_also_settling, first, second, "TWO-INVOICES")
 		self.assert_books_agree(doc)
 		for invoice in (first, second):
 			held = self.world.client.read("Invoice", self.log(invoice).qbo_id)
@@ -1275,21 +1252,7 @@ class TestPayments(PushMatrixCase):
 		invoice = self.invoice()
 		credit_note = self.push(self.return_of, invoice, 1, update_outstanding_for_self=1)
 
-		def receipt():
-			doc = get_payment_entry("Sales Invoice", invoice.name, bank_account=self.account("Cash"))
-			doc.append(
-				"references",
-				{
-					"reference_doctype": "Sales Invoice",
-					"reference_name": credit_note.name,
-					"allocated_amount": credit_note.rounded_total,
-				},
-			)
-			doc.paid_amount = doc.received_amount = invoice.rounded_total + credit_note.rounded_total
-			doc.reference_no, doc.reference_date = "NET-OF-CREDIT", nowdate()
-			return self.submitted(doc)
-
-		doc = self.push(receipt)
+		doc = self.push(self.receipt_also_settling, invoice, credit_note, "NET-OF-CREDIT")
 		self.assert_books_agree(doc)
 
 	def test_supplier_payment(self):
@@ -1510,11 +1473,7 @@ class TestNonUSQuickBooks(PushMatrixCase):
 		)
 		doc = self.push(self.return_of, invoice, 1, update_outstanding_for_self=0)
 		self.assert_books_agree(doc)
-		held = self.world.client.read("Invoice", self.log(invoice).qbo_id)
-		self.assertEqual(
-			money(held["Balance"]),
-			money(frappe.db.get_value("Sales Invoice", invoice.name, "outstanding_amount")),
-		)
+		self.assert_open_as_in_erpnext(invoice)
 
 	def test_eur_invoice(self):
 		doc = self.push(
