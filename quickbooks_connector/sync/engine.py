@@ -132,8 +132,9 @@ class PushEngine:
 		"""Backfill: push many documents with QuickBooks' batch API, invoices and bills before the payments and
 		returns that refer to them. Documents needing companion records go through `push` one by one."""
 		pending = sorted(set(documents), key=lambda ref: (PUSH_ORDER.get(ref[0], 1), ref[1]))
+		loaded = [self.port.get_document(doctype, name) for doctype, name in pending]
 		done: list[SyncRecord] = []
-		for wave in self._waves(pending):
+		for wave in self._waves(loaded):
 			done.extend(self._push_wave(wave))
 			if progress:
 				progress(len(done), len(pending))
@@ -365,25 +366,22 @@ class PushEngine:
 
 	# Backfill -----------------------------------------------------------------------------------------------
 
-	def _waves(self, pending: list[tuple[str, str]]) -> Iterable[list[tuple[str, str]]]:
+	def _waves(self, documents: list[dict]) -> Iterable[list[dict]]:
 		"""Documents grouped so that each group only refers to documents of earlier groups."""
-		by_rank: dict[int, list[tuple[str, str]]] = {}
-		for ref in pending:
-			by_rank.setdefault(PUSH_ORDER.get(ref[0], 1), []).append(ref)
+		by_rank: dict[int, list[dict]] = {}
+		for doc in documents:
+			by_rank.setdefault(PUSH_ORDER.get(doc["doctype"], 1), []).append(doc)
 		for rank in sorted(by_rank):
-			returns = [ref for ref in by_rank[rank] if self._is_return(ref)]
-			yield [ref for ref in by_rank[rank] if ref not in returns]
+			yield [doc for doc in by_rank[rank] if not doc.get("is_return")]
+			returns = [doc for doc in by_rank[rank] if doc.get("is_return")]
 			if returns:
 				yield returns
 
-	def _is_return(self, ref: tuple[str, str]) -> bool:
-		return bool(self.port.get_document(*ref).get("is_return"))
-
-	def _push_wave(self, wave: list[tuple[str, str]]) -> list[SyncRecord]:
+	def _push_wave(self, wave: list[dict]) -> list[SyncRecord]:
 		prepared: list[_Prepared] = []
 		records: list[SyncRecord] = []
-		for doctype, name in wave:
-			item = self._prepare(doctype, name)
+		for doc in wave:
+			item = self._prepare(doc)
 			if isinstance(item, _Prepared):
 				prepared.append(item)
 			else:
@@ -392,12 +390,14 @@ class PushEngine:
 			records.extend(self._create_batch(prepared[start : start + BATCH_SIZE]))
 		return records
 
-	def _prepare(self, doctype: str, name: str) -> _Prepared | SyncRecord:
+	def _prepare(self, doc: dict) -> _Prepared | SyncRecord:
 		"""Resolve and build one document for a batch; anything unusual goes through the one-by-one path."""
+		doctype, name = doc["doctype"], doc["name"]
 		record = self.port.get_record(doctype, name) or SyncRecord(doctype, name)
-		if record.status in (Status.SYNCED, Status.VOIDED) or record.outcome_unknown or record.related:
-			return self.push(doctype, name) if record.status not in (Status.SYNCED, Status.VOIDED) else record
-		doc = self.port.get_document(doctype, name)
+		if record.status in (Status.SYNCED, Status.VOIDED):
+			return record
+		if record.outcome_unknown or record.related:
+			return self.push(doctype, name)
 		try:
 			deps = mapping.dependencies(doc, self.ctx)
 			if self._skip_reason(doc, False) or isinstance(deps, Skip) or not self._linked_ready(deps):
