@@ -6,14 +6,15 @@ Starts the bundled QuickBooks emulator (or uses a running one), creates a QuickB
 mirroring the ERPNext company's, pushes the exported ERPNext documents through the real mapping and sync engine (with
 an in-memory store), and prints what QuickBooks holds afterwards next to ERPNext's totals.
 
-The fixture folder holds ERPNext documents as `{"doctype", "doc", "gl_entries"}` JSON files under `masters/` and
-`transactions/` (the shape `Document.as_dict()` exports).
+The documents are the ERPNext 15 samples bundled with the app (`quickbooks_connector/sample_data/erpnext`) unless
+`--fixtures DIR` names another folder of the same shape: `{"doctype", "doc", "gl_entries"}` JSON files under
+`masters/` and `transactions/` (what `Document.as_dict()` exports). Only the documents the connector pushes are sent
+(`sample_data.pushed`): journal entries, stock documents and refunds are left out.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import time
@@ -26,36 +27,36 @@ from quickbooks_connector.mapping import MappingContext, QBOAccountRef, qbo_acco
 from quickbooks_connector.mapping.naming import qbo_name
 from quickbooks_connector.qbo import MemoryTokenStore, OAuth, QBOClient, Tokens, endpoints_for
 from quickbooks_connector.qbo.errors import DuplicateNameError
+from quickbooks_connector.sample_data import ERPNEXT, pushed
+from quickbooks_connector.sample_data import load as load_sample_data
 from quickbooks_connector.sync import MemoryPort, PushEngine, SyncRecord
 
-DEFAULT_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "erpnext"
+DEFAULT_FIXTURES = ERPNEXT
 CLIENT_ID, CLIENT_SECRET = "emulator-client-id", "emulator-client-secret"
 CURRENCY_TYPES = {"Bank", "Accounts Receivable", "Accounts Payable", "Credit Card"}
 
 
 @dataclass
 class FixtureSet:
-	company: dict
-	chart: list[dict]
+	"""The documents of a sample folder the connector pushes, with what one QuickBooks company needs for them."""
+
+	company: dict  # the company as it is now (the latest masters snapshot)
+	chart: list[dict]  # every account the company has had, so that documents of every snapshot map
 	parties: list[tuple[str, dict]] = field(default_factory=list)  # (Customer|Supplier, doc)
 	documents: list[dict] = field(default_factory=list)
 	gl_entries: dict[str, list[dict]] = field(default_factory=dict)  # document name -> ERPNext's GL rows
 
 	@classmethod
-	def load(cls, folder: Path) -> FixtureSet:
-		masters = folder / "masters"
-		fixtures = cls(
-			company=_read(masters / "company.json")["doc"],
-			chart=json.loads((masters / "chart_of_accounts.json").read_text()),
-		)
-		for path in sorted(masters.glob("*.json")):
-			data = json.loads(path.read_text())
-			if isinstance(data, dict) and data.get("doctype") in ("Customer", "Supplier"):
-				fixtures.parties.append((data["doctype"], data["doc"]))
-		for path in sorted((folder / "transactions").glob("*.json")):
-			data = _read(path)
-			fixtures.documents.append(data["doc"])
-			fixtures.gl_entries[data["doc"]["name"]] = data.get("gl_entries") or []
+	def load(cls, folder: Path = ERPNEXT) -> FixtureSet:
+		data = load_sample_data(folder)
+		fixtures = cls(company=data.company, chart=data.chart, parties=data.parties())
+		for label, doc in data.documents.items():
+			if not pushed(doc):
+				continue
+			if doc["name"] in fixtures.gl_entries:
+				raise ValueError(f"{doc['doctype']} {doc['name']} is in the samples twice ({label})")
+			fixtures.documents.append(doc)
+			fixtures.gl_entries[doc["name"]] = data.gl_entries[label]
 		return fixtures
 
 	def port(self) -> MemoryPort:
@@ -65,10 +66,6 @@ class FixtureSet:
 		for doc in self.documents:
 			port.add_document(doc)
 		return port
-
-
-def _read(path: Path) -> dict:
-	return json.loads(path.read_text())
 
 
 def mirror_chart(client: QBOClient, chart: list[dict]) -> dict[str, QBOAccountRef]:
@@ -161,7 +158,10 @@ def _fmt(value: Decimal | None) -> str:
 def main(argv: list[str] | None = None) -> int:
 	parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 	parser.add_argument(
-		"--fixtures", type=Path, default=DEFAULT_FIXTURES, help="folder of exported ERPNext documents"
+		"--fixtures",
+		type=Path,
+		default=DEFAULT_FIXTURES,
+		help="folder of exported ERPNext documents (default: the samples bundled with the app)",
 	)
 	parser.add_argument("--emulator-url", help="use a running emulator instead of starting one")
 	args = parser.parse_args(argv)

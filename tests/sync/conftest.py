@@ -1,10 +1,10 @@
-"""An ERPNext company (the shared fixtures, in a MemoryPort) connected to a fresh emulated QuickBooks company."""
+"""An ERPNext company (the bundled sample documents the connector pushes, in a MemoryPort) connected to a fresh
+emulated QuickBooks company."""
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +13,6 @@ from quickbooks_connector.emulator import EmulatorAdmin
 from quickbooks_connector.mapping import MappingContext
 from quickbooks_connector.qbo import QBOClient
 from quickbooks_connector.sync import MemoryPort, PushEngine, SyncPolicy
-
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "erpnext"
 
 
 @dataclass
@@ -46,9 +44,7 @@ class World:
 
 @pytest.fixture(scope="session")
 def fixtures() -> FixtureSet:
-	if not (FIXTURES / "transactions").is_dir():
-		pytest.skip(f"ERPNext fixtures folder {FIXTURES} is absent (it exists in CI)")
-	return FixtureSet.load(FIXTURES)
+	return FixtureSet.load()
 
 
 @pytest.fixture
