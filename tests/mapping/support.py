@@ -1,5 +1,6 @@
-"""Shared test support: the ERPNext fixtures, a realistic mapping context built from their chart of accounts, refs
-resolved the way the engine would, and a small QuickBooks ledger that says what a payload posts to each account."""
+"""Shared test support: the ERPNext sample documents bundled with the app, a realistic mapping context built from
+their chart of accounts, refs resolved the way the engine would, and a small QuickBooks ledger that says what a payload
+posts to each account."""
 
 from __future__ import annotations
 
@@ -7,9 +8,7 @@ import copy
 import json
 from collections import defaultdict
 from decimal import Decimal
-from pathlib import Path
-
-import pytest
+from functools import cache
 
 from quickbooks_connector.mapping import (
 	MappingContext,
@@ -26,11 +25,8 @@ from quickbooks_connector.mapping import (
 	qbo_account_type,
 )
 from quickbooks_connector.mapping.money import money, to_decimal
-
-FIXTURES = Path(__file__).parents[2].parent / "shared" / "fixtures" / "erpnext"
-requires_fixtures = pytest.mark.skipif(
-	not FIXTURES.is_dir(), reason=f"ERPNext fixtures folder {FIXTURES} is absent (it exists in CI)"
-)
+from quickbooks_connector.sample_data import ERPNEXT, SampleData
+from quickbooks_connector.sample_data import load as load_sample_data
 
 EXTRA_ACCOUNTS = {
 	"Sales Discounts - WP": QBOAccountRef("901", "Discounts given", "Income"),
@@ -44,8 +40,14 @@ EXEMPT = QBOTaxCodeRef("9", "Exempt")
 
 
 def load(relative: str) -> dict:
-	with (FIXTURES / relative).open() as handle:
+	"""A sample file as stored, e.g. load("transactions/sales_invoice_eur.json")."""
+	with (ERPNEXT / relative).open() as handle:
 		return json.load(handle)
+
+
+@cache
+def samples() -> SampleData:
+	return load_sample_data()
 
 
 def doc(label: str) -> dict:
@@ -53,26 +55,32 @@ def doc(label: str) -> dict:
 	return copy.deepcopy(load(f"transactions/{label}.json")["doc"])
 
 
-def chart() -> list[dict]:
-	return load("masters/chart_of_accounts.json")
+def chart(label: str | None = None) -> list[dict]:
+	"""The chart of accounts: the first masters snapshot's, or that of the snapshot the transaction `label` was
+	posted under (chart_of_accounts_2.json for the second batch)."""
+	data = samples()
+	snapshot = data.masters_for(data.documents[label]) if label else data.snapshots[0]
+	return copy.deepcopy(snapshot.chart)
 
 
-def account_map() -> dict[str, QBOAccountRef]:
+def account_map(label: str | None = None) -> dict[str, QBOAccountRef]:
 	mapped = {}
-	for number, account in enumerate(row for row in chart() if not row["is_group"]):
+	for number, account in enumerate(row for row in chart(label) if not row["is_group"]):
 		kind = qbo_account_type(account)
 		mapped[account["name"]] = QBOAccountRef(str(100 + number), account["account_name"], kind)
 	return {**mapped, **EXTRA_ACCOUNTS}
 
 
-def us_context(**changes) -> MappingContext:
+def us_context(label: str | None = None, **changes) -> MappingContext:
+	"""A US QuickBooks company mapped one to one from the chart of accounts (of the transaction `label`'s masters
+	snapshot when given)."""
 	settings = {
 		"qbo_country": "US",
 		"qbo_home_currency": "USD",
 		"multicurrency": True,
 		"company_currency": "USD",
-		"account_map": account_map(),
-		"tax_accounts": frozenset(row["name"] for row in chart() if row["account_type"] == "Tax"),
+		"account_map": account_map(label),
+		"tax_accounts": frozenset(row["name"] for row in chart(label) if row["account_type"] == "Tax"),
 		"round_off_account": "Round Off - WP",
 		"default_bank_account": "Chase Checking - WP",
 	}
@@ -80,10 +88,10 @@ def us_context(**changes) -> MappingContext:
 	return MappingContext(**settings)
 
 
-def global_context(**changes) -> MappingContext:
+def global_context(label: str | None = None, **changes) -> MappingContext:
 	settings = {"qbo_country": "GB", "tax_code_map": dict(NON_US_CODES), "exempt_tax_code": EXEMPT}
 	settings.update(changes)
-	return us_context(**settings)
+	return us_context(label, **settings)
 
 
 class Resolved:
@@ -286,9 +294,9 @@ def assert_qbo_rules(payload: QBOPayload, ctx: MappingContext) -> None:
 			assert line["Amount"] == money(line["Amount"]), "amounts are whole cents"
 		detail = line.get("SalesItemLineDetail")
 		if detail and "Qty" in detail:
-			assert money(detail["Qty"] * detail["UnitPrice"]) == line["Amount"], (
-				"Amount = round(Qty x UnitPrice, 2)"
-			)
+			assert (
+				money(detail["Qty"] * detail["UnitPrice"]) == line["Amount"]
+			), "Amount = round(Qty x UnitPrice, 2)"
 		if not ctx.is_us and payload.entity in ("Invoice", "CreditMemo", "Bill", "VendorCredit"):
 			assert "TaxCodeRef" in line_detail(line), f"non-US line without TaxCodeRef: {line}"
 	if body.get("CurrencyRef", {}).get("value", ctx.qbo_home_currency) != ctx.qbo_home_currency:

@@ -1,13 +1,15 @@
-"""Every ERPNext fixture, pushed as-is: QuickBooks must book exactly what the fixture's GL entries show."""
+"""Every ERPNext sample document the connector pushes, pushed as-is: QuickBooks must book exactly what the
+document's GL entries show. Every other sample document is one the mapping declines with a reason."""
 
 from __future__ import annotations
 
 import pytest
 
-from quickbooks_connector.mapping import QBOPayload, is_ours
+from quickbooks_connector.mapping import QBOPayload, Skip, dependencies, is_ours
+from quickbooks_connector.mapping.money import money
+from quickbooks_connector.sample_data import pushed
 
 from .support import (
-	FIXTURES,
 	PARTY,
 	TAX,
 	Resolved,
@@ -17,12 +19,14 @@ from .support import (
 	gl_net,
 	global_context,
 	load,
-	requires_fixtures,
+	samples,
 	us_context,
 )
 
-pytestmark = requires_fixtures
-LABELS = sorted(path.stem for path in (FIXTURES / "transactions").glob("*.json")) if FIXTURES.is_dir() else []
+# Which sample documents these tests push: those of the doctypes the connector pushes (mapping.SUPPORTED_DOCTYPES)
+# except refunds (sample_data.pushed). Journal entries, stock documents and refund payments are issue 11's work.
+LABELS = sorted(label for label, document in samples().documents.items() if pushed(document))
+NOT_PUSHED = sorted(set(samples().documents) - set(LABELS))
 
 
 def party_accounts(document: dict) -> set[str]:
@@ -31,13 +35,32 @@ def party_accounts(document: dict) -> set[str]:
 	return {document.get("debit_to") or document["credit_to"]}
 
 
+def stock_accounts(label: str) -> tuple[str, set[str]]:
+	"""The perpetual-inventory posting of a Sales Invoice that updates stock: ERPNext moves the stock value of its
+	stock ledger entries out of the company's inventory account into each line's expense (cost of goods sold)
+	account. The connector does not push stock postings yet (issue 11), so QuickBooks books the invoice without
+	them. ("", set()) for every other document."""
+	document = samples().documents[label]
+	if document["doctype"] != "Sales Invoice" or not document.get("update_stock"):
+		return "", set()
+	company = samples().masters_for(document).company
+	return company["default_inventory_account"], {row["expense_account"] for row in document["items"]}
+
+
 @pytest.mark.parametrize("label", LABELS)
 def test_quickbooks_books_what_the_erpnext_gl_shows(label):
 	fixture = load(f"transactions/{label}.json")
-	ctx = us_context()
+	ctx = us_context(label)
 	resolved = Resolved(fixture["doc"], ctx)
 	tax_accounts = ctx.tax_accounts if fixture["doctype"] == "Sales Invoice" else set()
 	expected = gl_net(fixture, party_accounts(fixture["doc"]), tax_accounts)
+
+	inventory, cost_accounts = stock_accounts(label)
+	if inventory:
+		stock_value = sum(money(row["stock_value_difference"]) for row in fixture["stock_ledger_entries"])
+		assert stock_value, "an invoice that updates stock moves stock value"
+		assert expected.pop(inventory) == stock_value
+		assert sum(expected.pop(account) for account in cost_accounts) == -stock_value
 
 	assert resolved.ledger().nonzero() == expected
 
@@ -45,7 +68,7 @@ def test_quickbooks_books_what_the_erpnext_gl_shows(label):
 @pytest.mark.parametrize("label", LABELS)
 def test_every_fixture_payload_follows_quickbooks_rules(label):
 	fixture = load(f"transactions/{label}.json")
-	for ctx in (us_context(), global_context()):
+	for ctx in (us_context(label), global_context(label)):
 		resolved = Resolved(fixture["doc"], ctx)
 		assert isinstance(resolved.payload, QBOPayload)
 		assert_qbo_rules(resolved.payload, ctx)
@@ -58,12 +81,46 @@ def test_expected_total_is_what_the_party_account_moves(label):
 	QuickBooks' TotalAmt."""
 	fixture = load(f"transactions/{label}.json")
 	document = fixture["doc"]
-	resolved = Resolved(document, us_context())
+	resolved = Resolved(document, us_context(label))
 	party_rows = [row for row in fixture["gl_entries"] if row["account"] in party_accounts(document)]
 	moved = sum(
 		abs(row["debit_in_account_currency"] - row["credit_in_account_currency"]) for row in party_rows
 	)
 	assert float(resolved.payload.erp_total) == pytest.approx(moved)
+
+
+@pytest.mark.parametrize("label", NOT_PUSHED)
+def test_every_other_sample_document_is_skipped_with_a_reason(label):
+	"""Journal entries, stock documents and refunds are not pushed: the sync record says why."""
+	document = samples().documents[label]
+	skip = dependencies(document, us_context(label))
+	assert isinstance(skip, Skip)
+	assert document["name"] in skip.reason and "connector" in skip.reason
+
+
+def test_every_sample_document_is_covered():
+	assert set(LABELS) | set(NOT_PUSHED) == set(samples().documents)
+	assert {samples().documents[label]["doctype"] for label in LABELS} == {
+		"Sales Invoice",
+		"Purchase Invoice",
+		"Payment Entry",
+	}
+	refunds = [label for label in NOT_PUSHED if samples().documents[label]["doctype"] == "Payment Entry"]
+	assert refunds == ["pe_refund_from_supplier", "pe_refund_to_customer"]
+
+
+def test_an_invoice_that_updates_stock_is_booked_without_its_stock_posting():
+	"""Known gap (issue 11): ERPNext also moves 25.00 from Stock In Hand to Cost of Goods Sold; QuickBooks gets the
+	invoice only (receivable, income, tax)."""
+	resolved = Resolved(load("transactions/si_update_stock.json")["doc"], us_context("si_update_stock"))
+	assert resolved.ledger().nonzero() == as_decimals({"Sales - WP": -40.00, TAX: -3.30, PARTY: 43.30})
+	assert stock_accounts("si_update_stock") == ("Stock In Hand - WP", {"Cost of Goods Sold - WP"})
+
+
+def test_second_batch_documents_map_with_the_second_chart():
+	assert "Discount Allowed - WP" in us_context("je_customer_credit_against_invoice").account_map
+	assert "Discount Allowed - WP" not in us_context().account_map
+	assert us_context("sales_invoice_basic_taxed").account_map == us_context().account_map
 
 
 def test_taxed_invoice_posts_each_income_account_and_explicit_us_tax():
@@ -89,9 +146,9 @@ def test_document_discount_is_inside_net_amounts_and_unit_price_is_refitted():
 	assert str(first["Amount"]) == "125.94"
 	assert first["SalesItemLineDetail"]["Qty"] == 7
 	assert str(first["SalesItemLineDetail"]["UnitPrice"]) == "17.991"
-	assert not any(line["Amount"] < 0 for line in resolved.payload.body["Line"]), (
-		"no discount line without discount accounting"
-	)
+	assert not any(
+		line["Amount"] < 0 for line in resolved.payload.body["Line"]
+	), "no discount line without discount accounting"
 
 
 def test_eur_invoice_carries_currency_and_rate_giving_the_gl_home_amounts():

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from quickbooks_connector.mapping import QBOAccountRef
 
-from .support import Resolved, account_map, doc, requires_fixtures, us_context
+from .support import Resolved, account_map, doc, us_context
 
-pytestmark = requires_fixtures
 # A company whose receivable and payable are mapped to QuickBooks accounts of those types (not the defaults)
 PARTY_ACCOUNTS = {
 	"Debtors - WP": QBOAccountRef("960", "Trade receivables", "Accounts Receivable"),

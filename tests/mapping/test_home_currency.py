@@ -11,9 +11,8 @@ import pytest
 from quickbooks_connector.mapping import MappingError, QBOAccountRef
 from quickbooks_connector.mapping.money import money
 
-from .support import PARTY, Resolved, account_map, as_decimals, dec, doc, requires_fixtures, us_context
+from .support import PARTY, Resolved, account_map, as_decimals, dec, doc, us_context
 
-pytestmark = requires_fixtures
 LINE = {"qty": 1.0, "rate": 10.01, "amount": 10.01, "net_rate": 10.01, "net_amount": 10.01}
 BASE_LINE = {"base_rate": 10.85, "base_amount": 10.85, "base_net_rate": 10.85, "base_net_amount": 10.85}
 # ACC-SINV-2026-00227 / ACC-PINV-2026-00040: ERPNext sets base_rounded_total to the converted rounded total

@@ -6,9 +6,7 @@ import pytest
 
 from quickbooks_connector.mapping import MappingError, Problem
 
-from .support import Resolved, account_map, doc, item, requires_fixtures, sales_invoice, us_context
-
-pytestmark = requires_fixtures
+from .support import Resolved, account_map, doc, item, sales_invoice, us_context
 
 
 def without(*accounts: str) -> dict:

@@ -14,7 +14,7 @@ from quickbooks_connector.mapping import (
 	vendor_payload,
 )
 
-from .support import load, requires_fixtures, us_context
+from .support import load, us_context
 
 
 def test_short_names_are_their_own_doc_number():
@@ -68,7 +68,6 @@ def test_item_names_are_valid_and_end_with_a_unique_one():
 	}
 
 
-@requires_fixtures
 def test_customer_payload_from_the_fixture_parties():
 	ctx = us_context()
 	globex = {
@@ -102,7 +101,6 @@ def test_customer_payload_from_the_fixture_parties():
 	)
 
 
-@requires_fixtures
 def test_individual_customer_and_vendor_payloads():
 	ctx = us_context()
 	person = {
@@ -121,7 +119,6 @@ def test_individual_customer_and_vendor_payloads():
 	assert vendor["Notes"] == "ERPNext Supplier Umbrella Ltd"
 
 
-@requires_fixtures
 def test_us_customer_exempt_from_sales_tax():
 	exempt = {**load("masters/customer_acme.json")["doc"], "exempt_from_sales_tax": 1, "tax_id": "RESALE-778"}
 	body = customer_payload(exempt, us_context(), "Acme Corp")

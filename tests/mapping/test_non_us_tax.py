@@ -14,12 +14,10 @@ from .support import (
 	assert_qbo_rules,
 	doc,
 	global_context,
-	requires_fixtures,
 	tax_row,
 	us_context,
 )
 
-pytestmark = requires_fixtures
 COMBINED = QBOTaxCodeRef("30", "GST + PST")
 
 

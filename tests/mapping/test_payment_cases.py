@@ -6,9 +6,7 @@ import pytest
 
 from quickbooks_connector.mapping import MappingError, Skip
 
-from .support import PARTY, Resolved, as_decimals, doc, requires_fixtures, us_context
-
-pytestmark = requires_fixtures
+from .support import PARTY, Resolved, as_decimals, doc, us_context
 
 
 def receipt_with_write_off() -> dict:

@@ -12,12 +12,10 @@ from .support import (
 	dec,
 	doc,
 	global_context,
-	requires_fixtures,
 	tax_row,
 	us_context,
 )
 
-pytestmark = requires_fixtures
 BASIC_GL = {"Software Subscriptions - WP": 200, "Cost of Goods Sold - WP": 420}
 
 

@@ -17,13 +17,11 @@ from .support import (
 	doc,
 	global_context,
 	item,
-	requires_fixtures,
 	sales_invoice,
 	tax_row,
 	us_context,
 )
 
-pytestmark = requires_fixtures
 BASIC_GL = {"Consulting Income - WP": -1500, "Sales - WP": -59.97}
 
 
@@ -87,9 +85,9 @@ def test_taxes_included_in_print_rate_post_net_income_and_the_cent_ERPNext_round
 	assert resolved.ledger().nonzero() == as_decimals(
 		{"Sales - WP": -27.72, TAX: -2.29, "Round Off - WP": 0.01, PARTY: 30.0}
 	)
-	assert len(resolved.deps.items) == 2, (
-		"one Item for the repeated WIDGET-A lines, one for the round-off account"
-	)
+	assert (
+		len(resolved.deps.items) == 2
+	), "one Item for the repeated WIDGET-A lines, one for the round-off account"
 	assert str(resolved.payload.erp_total) == "30.00"
 	assert_qbo_rules(resolved.payload, us_context())
 
