@@ -5,10 +5,11 @@ request too). A backfill pushes invoices and bills with `PushEngine.push_many` (
 30 x 120 = 3600 documents/min; pushing one document per request (`PushEngine.push`, what submits do) is capped at
 500/min.
 
-Framework-free: the shared ERPNext fixtures (sales invoices with taxes, a discount, EUR; a taxed purchase invoice)
-are copied under new names into an in-memory port, the real mapping and engine push them to the bundled emulator
-configured with QBO's limits on a shorter rate window (`--window 10` = 83 requests and 20 batch calls per 10 s,
-QBO's rates in real time), and the client throttles itself as in production.
+Framework-free: the ERPNext sample invoices and bills bundled with the app (quickbooks_connector/sample_data: taxed,
+discounted, in EUR, on cost centers, against a receipt) are copied under new names into an in-memory port, the real
+mapping and engine push them to the bundled emulator configured with QBO's limits on a shorter rate window
+(`--window 10` = 83 requests and 20 batch calls per 10 s, QBO's rates in real time), and the client throttles itself
+as in production.
 
 	python benchmarks/bench_backfill.py [--windows 3] [--window 10] [--latency-ms 50]
 
@@ -202,8 +203,8 @@ def print_table(args: argparse.Namespace, runs: list[Run]) -> None:
 	print(
 		f"QBO limits: {QBO_REQUESTS_PER_MINUTE} requests/min, {QBO_MAX_CONCURRENT} concurrent, "
 		f"{QBO_BATCHES_PER_MINUTE} batch calls/min; emulated on a {args.window:g} s window with the limits "
-		f"scaled to it, {args.latency_ms} ms latency per request. Documents: copies of the shared fixtures "
-		"(taxed, discounted and EUR sales invoices, a taxed bill)."
+		f"scaled to it, {args.latency_ms} ms latency per request. Documents: copies of the bundled sample "
+		"invoices and bills the connector pushes."
 	)
 	print()
 	header = (

@@ -1,7 +1,8 @@
 """The sync engine's storage port on Frappe: ERPNext documents in, QuickBooks Sync Log and QuickBooks Link out.
 
 Documents and parties are handed to the framework-free mapping as plain JSON-shaped dicts (dates as ISO strings,
-exactly what `Document.as_dict()` gives once serialised), the shape of the shared ERPNext fixtures.
+exactly what `Document.as_dict()` gives once serialised), the shape of the ERPNext sample documents
+bundled in quickbooks_connector/sample_data.
 """
 
 from __future__ import annotations
