@@ -1,7 +1,9 @@
 """Names and numbers QuickBooks accepts, and the PrivateNote marker that identifies our records.
 
-- DocNumber holds at most 21 characters. Longer ERPNext names become `first 14 chars + "-" + 6 hex of sha1(name)`:
-  deterministic (a retry produces the same number), still recognisable, and 21 characters long.
+- DocNumber holds at most 21 characters. Longer ERPNext names become `first 8 chars + "-" + 12 base-32 characters
+  of sha256(name)`: deterministic (a retry produces the same number), recognisable by its series, and 21 characters
+  long. 60 bits of hash make a collision practically impossible (about one in 10^7 among a million long names of
+  one series); the engine still reports the one that happens, naming the other document.
 - Names (DisplayName, Item Name) may not contain ':' (QuickBooks' hierarchy separator): it becomes '-'; whitespace
   is collapsed and the result trimmed to the field's limit.
 - PrivateNote always starts with "ERPNext <Doctype> <full name>", which is how records are adopted after a lost
@@ -10,6 +12,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import re
@@ -25,12 +28,16 @@ _SPACES = re.compile(r"\s+")
 _TAGS = re.compile(r"<[^>]*>")
 
 
+DOC_NUMBER_PREFIX = 8  # what stays readable of a shortened name: its series
+
+
 def doc_number(name: str) -> str:
 	name = (name or "").strip()
 	if len(name) <= DOC_NUMBER_MAX:
 		return name
-	digest = hashlib.sha1(name.encode()).hexdigest()[:6]
-	return f"{name[:14]}-{digest}"
+	digest = base64.b32encode(hashlib.sha256(name.encode()).digest()).decode()
+	prefix = name[:DOC_NUMBER_PREFIX]
+	return f"{prefix}-{digest[: DOC_NUMBER_MAX - len(prefix) - 1]}"
 
 
 def qbo_name(text: str, limit: int = NAME_MAX) -> str:
@@ -47,8 +54,11 @@ def plain_text(text: str | None, limit: int = DESCRIPTION_MAX) -> str:
 	return _SPACES.sub(" ", stripped).strip()[:limit]
 
 
+MARKER_PREFIX = "ERPNext "
+
+
 def marker(doctype: str, name: str) -> str:
-	return f"ERPNext {doctype} {name}"
+	return f"{MARKER_PREFIX}{doctype} {name}"
 
 
 def private_note(doctype: str, name: str, *details: str) -> str:
