@@ -98,6 +98,7 @@ def mapping_context(client: QBOClient, fixtures: FixtureSet) -> MappingContext:
 		qbo_country=client.company_info().get("Country") or "US",
 		qbo_home_currency=(currency_prefs.get("HomeCurrency") or {}).get("value") or "USD",
 		multicurrency=bool(currency_prefs.get("MultiCurrencyEnabled")),
+		custom_txn_numbers=bool((preferences.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers")),
 		company_currency=fixtures.company.get("default_currency") or "USD",
 		account_map=mirror_chart(client, fixtures.chart),
 		tax_accounts=frozenset(row["name"] for row in fixtures.chart if row.get("account_type") == "Tax"),

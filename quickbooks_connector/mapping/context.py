@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from quickbooks_connector.mapping.naming import doc_number
+
 US = "US"
 CREDIT_CARD = "Credit Card"
 
@@ -50,6 +52,10 @@ class MappingContext:
 	- round_off_account: the ERPNext company's round_off_account (rounding adjustments and cent differences).
 	- default_bank_account: ERPNext bank/cash account whose QuickBooks twin a zero-amount Bill Payment names when a
 	  vendor credit is applied to a bill (QuickBooks wants a bank account even when no money moves).
+	- custom_txn_numbers: QuickBooks Preferences SalesFormsPrefs.CustomTxnNumbers. On: Invoices and Credit Memos
+	  carry the ERPNext name as DocNumber. Off: QuickBooks numbers its sales forms itself, so none is sent (Intuit
+	  warns that a sent one can lead to duplicates) and the sync record shows QuickBooks' number. Bills, Vendor
+	  Credits, Bill Payments and Journal Entries are never numbered by QuickBooks and always carry one.
 	- sales_discount_accounting: Selling Settings > Enable Discount Accounting. None = infer it per document from
 	  the presence of item discount accounts / an additional discount account. (ERPNext 15 has no discount
 	  accounting on purchases: Purchase Invoices always post net amounts.)
@@ -66,6 +72,7 @@ class MappingContext:
 	round_off_account: str | None = None
 	default_bank_account: str | None = None
 	sales_discount_accounting: bool | None = None
+	custom_txn_numbers: bool = True
 
 	def __post_init__(self) -> None:
 		country = (self.qbo_country or "").strip().upper()
@@ -77,6 +84,10 @@ class MappingContext:
 	@property
 	def is_us(self) -> bool:
 		return self.qbo_country == US
+
+	def sales_form_number(self, name: str) -> str | None:
+		"""The DocNumber an Invoice or Credit Memo is sent with (see `custom_txn_numbers`)."""
+		return doc_number(name) if self.custom_txn_numbers else None
 
 	def is_tax_account(self, account: str | None) -> bool:
 		return bool(account) and account in self.tax_accounts

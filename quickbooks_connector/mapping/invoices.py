@@ -50,7 +50,7 @@ class Plan:
 	lines: list[ResolvedLine]
 	erp_total: Decimal
 	erp_tax: Decimal
-	doc_number: str
+	doc_number: str | None  # None: QuickBooks numbers the form itself
 	note: str
 	txn_date: str | None
 	due_date: str | None
@@ -94,7 +94,7 @@ class Draft:
 		entity: str,
 		party: str,
 		lines: list[ResolvedLine],
-		doc_number: str,
+		doc_number: str | None,
 		note_details: list[str],
 		settlements: list[tuple[QBOAccountRef, Decimal, str]],
 		txn_tax_code: dict | None = None,

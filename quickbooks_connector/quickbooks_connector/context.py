@@ -44,6 +44,7 @@ def mapping_context(settings: Document) -> MappingContext:
 		qbo_country=settings.qbo_country or "US",
 		qbo_home_currency=settings.qbo_home_currency or company.default_currency,
 		multicurrency=bool(settings.qbo_multicurrency),
+		custom_txn_numbers=bool(settings.qbo_custom_txn_numbers),
 		company_currency=company.default_currency,
 		account_map=_account_map(settings.account_mappings),
 		tax_accounts=frozenset(

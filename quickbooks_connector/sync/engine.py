@@ -7,7 +7,13 @@ Exactly once rests on three rules:
 2. Every write carries a request id derived from (realm, document, operation, payload); QuickBooks replays the original
    answer for a repeated id, so retrying the same write cannot create a second record.
 3. When an earlier outcome is unknown (or QuickBooks reports the document number as taken), the engine looks the
-   record up by DocNumber / date and its PrivateNote marker and adopts it instead of creating another.
+   record up by its date and PrivateNote marker (never by DocNumber, which QuickBooks may have replaced with its own,
+   see sync.lookup) and adopts it instead of creating another.
+
+A cancel undoes everything the connector wrote for the document: the records it knows of and every live record
+QuickBooks holds with the document's marker (an earlier write whose answer was lost), payments before what they pay,
+and it reports success only once none is left. Payments of other ERPNext documents applied to a record being voided
+are unapplied first, as ERPNext unlinks them when the document is cancelled.
 
 Dependencies come first: the party and items are found or created (`Resolver`), and documents a return or payment
 refers to are pushed before it. Companion records (a payment's deduction journal before it, a credit memo's
@@ -26,22 +32,35 @@ from decimal import Decimal
 from quickbooks_connector import mapping
 from quickbooks_connector.mapping import MappingContext, MappingError, QBOPayload, Refs, Skip, TxnRef
 from quickbooks_connector.mapping.money import money
+from quickbooks_connector.mapping.naming import MARKER_PREFIX
 from quickbooks_connector.mapping.payload import MAIN
 from quickbooks_connector.qbo import BatchOperation, QBOClient
 from quickbooks_connector.qbo.errors import (
+	AuthenticationError,
+	AuthorizationError,
 	DuplicateDocumentNumberError,
+	NetworkError,
 	NotFoundError,
 	QBOError,
 	ThrottledError,
 )
+from quickbooks_connector.sync import lookup
 from quickbooks_connector.sync.explain import explain
 from quickbooks_connector.sync.idempotency import payload_hash, request_id
-from quickbooks_connector.sync.port import SyncPort
+from quickbooks_connector.sync.port import DocumentBusy, SyncPort
 from quickbooks_connector.sync.records import ErrorKind, Status, SyncRecord
 from quickbooks_connector.sync.resolve import Resolver
 from quickbooks_connector.sync.retry_policy import next_retry_at
 
 VOIDABLE = frozenset({"Invoice", "Payment", "BillPayment", "SalesReceipt"})
+PAYERS = frozenset({"Payment", "BillPayment"})
+# The QuickBooks entities each document type may write, in the order a cancel undoes them: payments first, since
+# QuickBooks will not remove a record that payments are applied to.
+WRITES = {
+	"Sales Invoice": ("Payment", "Invoice", "CreditMemo"),
+	"Purchase Invoice": ("BillPayment", "Bill", "VendorCredit"),
+	"Payment Entry": ("Payment", "BillPayment", "JournalEntry"),
+}
 BEFORE, AFTER = "before:", "after:"
 # Backfill order: what others refer to goes first.
 PUSH_ORDER = {"Sales Invoice": 0, "Purchase Invoice": 0, "Payment Entry": 2}
@@ -120,7 +139,7 @@ class PushEngine:
 				return record
 			self._begin_attempt(record)
 			try:
-				self._undo(record)
+				self._undo(record, self.port.get_document(doctype, name))
 			except Exception as error:
 				self._fail(record, error)
 			self.port.save_record(record)
@@ -226,8 +245,28 @@ class PushEngine:
 			# Ours after all (an earlier attempt whose answer was lost), or somebody else's: only adopt ours.
 			found = self._find_existing(record, payload)
 			if not found:
-				raise
+				raise self._number_taken(record, payload)
 			return found
+
+	def _number_taken(self, record: SyncRecord, payload: QBOPayload) -> MappingError:
+		"""Who holds the number, as far as QuickBooks tells: another ERPNext document (two long names shortened
+		alike, or a number typed twice) or a record made in QuickBooks."""
+		statement = f"select * from {payload.entity} where DocNumber = {{}}"
+		holders = [row for row in self.client.query(statement, payload.doc_number) if lookup.is_live(row)]
+		notes = [row.get("PrivateNote") or "" for row in holders]
+		owner = next((note.split(";")[0] for note in notes if note.startswith(MARKER_PREFIX)), None)
+		what = f"the {payload.entity} numbered {payload.doc_number}"
+		if owner:
+			return MappingError(
+				f"QuickBooks already holds {what}, which this connector sent for {owner.removeprefix(MARKER_PREFIX)}: "
+				f"{record.doctype} {record.name} is sent with the same number.",
+				"Give one of the two ERPNext documents another number (for a Purchase Invoice, its Supplier "
+				"Invoice No), or renumber the QuickBooks record, then press Retry.",
+			)
+		return MappingError(
+			f"QuickBooks already holds {what}, which was not sent from ERPNext.",
+			"Renumber or delete that record in QuickBooks, then press Retry.",
+		)
 
 	def _create_companion(self, record: SyncRecord, phase: str, payload: QBOPayload) -> str:
 		key = phase + payload.key
@@ -257,23 +296,12 @@ class PushEngine:
 		self.port.save_record(record)
 
 	def _find_existing(self, record: SyncRecord, payload: QBOPayload) -> dict | None:
-		"""Our earlier write, if it reached QuickBooks: same entity, same number (or date), our PrivateNote marker.
-		A document has one main record per entity, so its marker identifies it even when the note's details changed;
-		companions (several Payments of one invoice, say) must carry the very same note."""
-		if payload.doc_number:
-			statement, value = f"select * from {payload.entity} where DocNumber = {{}}", payload.doc_number
-		else:
-			statement, value = (
-				f"select * from {payload.entity} where TxnDate = {{}}",
-				payload.body.get("TxnDate"),
-			)
+		"""Our earlier write, if it reached QuickBooks: same entity and date, our PrivateNote marker. A document has
+		one main record per entity, so its marker identifies it even when the note's details changed; companions
+		(several Payments of one invoice, say) must carry the very same note."""
 		note = "" if payload.key == MAIN else payload.body.get("PrivateNote") or ""
-		for found in self.client.query(statement, value):
-			if mapping.is_ours(found, record.doctype, record.name) and note in (
-				found.get("PrivateNote") or ""
-			):
-				return found
-		return None
+		txn_date = payload.body.get("TxnDate")
+		return lookup.find_ours(self.client, payload.entity, txn_date, record.doctype, record.name, note)
 
 	def _capped(self, payload: QBOPayload) -> QBOPayload | None:
 		"""A credit application may not exceed what is still open on the invoice or bill in QuickBooks; with
@@ -318,51 +346,106 @@ class PushEngine:
 
 	# Cancel -------------------------------------------------------------------------------------------------
 
-	def _undo(self, record: SyncRecord) -> None:
-		if not record.qbo_id and record.outcome_unknown and record.qbo_entity:
-			self._adopt_after_unknown_outcome(record)
-		if not record.qbo_id and not record.related:
+	def _undo(self, record: SyncRecord, doc: dict) -> None:
+		"""Removes every live record of the document: those the sync record names and any other QuickBooks holds
+		with its marker (a write whose answer was lost), then checks that none is left."""
+		live = self._live_records(record, doc)
+		if not live and not record.qbo_id and not record.related:
 			record.status = Status.SKIPPED
-			record.error, record.error_kind = (
+			record.error, record.error_kind, record.outcome_unknown = (
 				"Cancelled in ERPNext before it reached QuickBooks; nothing to undo.",
 				None,
+				False,
 			)
 			return
-		for key in [key for key in record.related if key.startswith(AFTER)]:
-			self._remove_related(record, key)
-		if record.qbo_id:
-			self._remove(record.qbo_entity, record.qbo_id, record, "void")
-		for key in [key for key in record.related if key.startswith(BEFORE)]:
-			self._remove_related(record, key)
+		for entity, row in live:
+			self._remove(entity, row["Id"], record)
+		record.related.clear()
+		self.port.save_record(record)
+		left = self._live_records(record, doc)
+		if left:
+			listed = ", ".join(f"{entity} {row['Id']}" for entity, row in left)
+			raise MappingError(
+				f"QuickBooks still holds {listed} of this document after the cancel.", "Press Retry."
+			)
 		record.status = Status.VOIDED
+		record.outcome_unknown = False
 		record.error, record.error_kind, record.next_retry_at = None, None, None
 
-	def _adopt_after_unknown_outcome(self, record: SyncRecord) -> None:
-		statement = f"select * from {record.qbo_entity} where DocNumber = {{}}"
-		for found in self.client.query(statement, record.doc_number) if record.doc_number else ():
-			if mapping.is_ours(found, record.doctype, record.name):
-				record.qbo_id, record.sync_token = found["Id"], found.get("SyncToken")
-				record.outcome_unknown = False
+	def _live_records(self, record: SyncRecord, doc: dict) -> list[tuple[str, dict]]:
+		"""Live records of the document, in the order they must be undone (see WRITES)."""
+		entities = WRITES.get(record.doctype) or tuple({record.qbo_entity} - {None})
+		found = lookup.live_records(
+			self.client, entities, doc.get("posting_date"), record.doctype, record.name
+		)
+		seen = {(entity, row["Id"]) for entity, row in found}
+		known = [ref.split(":", 1) for ref in record.related.values()]
+		if record.qbo_id and record.qbo_entity:
+			known.append([record.qbo_entity, record.qbo_id])
+		for entity, qbo_id in known:  # named on the record but not found by date (edited in QuickBooks, say)
+			if (entity, qbo_id) not in seen:
+				row = self._read_live(entity, qbo_id)
+				if row:
+					found.append((entity, row))
+		order = {entity: rank for rank, entity in enumerate(entities)}
+		return sorted(found, key=lambda pair: order.get(pair[0], len(order)))
 
-	def _remove_related(self, record: SyncRecord, key: str) -> None:
-		entity, qbo_id = record.related[key].split(":", 1)
-		self._remove(entity, qbo_id, record, f"void:{key}")
-		del record.related[key]
-		self.port.save_record(record)
-
-	def _remove(self, entity: str, qbo_id: str, record: SyncRecord, operation: str) -> None:
-		"""Void where QuickBooks can (the record stays, zeroed, for the audit trail); delete otherwise."""
+	def _read_live(self, entity: str, qbo_id: str) -> dict | None:
 		try:
-			current = self.client.read(entity, qbo_id)
+			row = self.client.read(entity, qbo_id)
 		except NotFoundError:
-			return  # already deleted in QuickBooks
-		if "Voided" in (current.get("PrivateNote") or "")[:7] or current.get("status") == "Deleted":
+			return None  # already deleted in QuickBooks
+		return row if lookup.is_live(row) else None
+
+	def _remove(self, entity: str, qbo_id: str, record: SyncRecord) -> None:
+		"""Void where QuickBooks can (the record stays, zeroed, for the audit trail); delete otherwise. Read afresh:
+		voiding a payment changes the SyncToken of what it paid."""
+		row = self._read_live(entity, qbo_id)
+		if row is None:
 			return
-		rid = request_id(self.realm_id, record.doctype, record.name, f"{operation}:{entity}:{qbo_id}")
+		if entity not in PAYERS and self._unapply_payments(entity, row, record):
+			row = self.client.read(entity, qbo_id)
+		rid = request_id(self.realm_id, record.doctype, record.name, f"void:{entity}:{row['Id']}")
 		if entity in VOIDABLE:
-			self.client.void(entity, qbo_id, current["SyncToken"], request_id=rid)
+			self.client.void(entity, row["Id"], row["SyncToken"], request_id=rid)
 		else:
-			self.client.delete(entity, qbo_id, current["SyncToken"], request_id=rid)
+			self.client.delete(entity, row["Id"], row["SyncToken"], request_id=rid)
+
+	def _unapply_payments(self, entity: str, row: dict, record: SyncRecord) -> bool:
+		"""QuickBooks removes no record that payments are applied to. Payments other ERPNext documents sent are
+		unapplied from it (ERPNext unlinks them when the document is cancelled; their amount stays as credit);
+		a payment made in QuickBooks is for the user to remove."""
+		unapplied = False
+		payments = [
+			(link["TxnType"], link["TxnId"])
+			for link in row.get("LinkedTxn") or ()
+			if link.get("TxnType") in PAYERS
+		]
+		for payer, payer_id in payments:
+			payment = self._read_live(payer, payer_id)
+			if payment is None or mapping.is_ours(payment, record.doctype, record.name):
+				continue
+			if MARKER_PREFIX not in (payment.get("PrivateNote") or "") or not money(
+				payment.get("TotalAmt") or 0
+			):
+				raise MappingError(
+					f"QuickBooks {payer} {payer_id} is applied to {entity} {row['Id']} of this document, and it was "
+					"not sent from ERPNext (or only applies credits).",
+					f"Delete or unapply that {payer} in QuickBooks, then press Retry.",
+				)
+			lines = [
+				line
+				for line in payment.get("Line") or ()
+				if not any(
+					(link.get("TxnType"), link.get("TxnId")) == (entity, row["Id"])
+					for link in line.get("LinkedTxn") or ()
+				)
+			]
+			body = {"Id": payer_id, "SyncToken": payment["SyncToken"], "Line": lines}
+			rid = request_id(self.realm_id, record.doctype, record.name, f"unapply:{payer}:{payer_id}")
+			self.client.update(payer, body, sparse=True, request_id=rid)
+			unapplied = True
+		return unapplied
 
 	# Backfill -----------------------------------------------------------------------------------------------
 
@@ -417,12 +500,38 @@ class PushEngine:
 		return all(record and record.status == Status.SYNCED for record in records)
 
 	def _create_batch(self, chunk: list[_Prepared]) -> list[SyncRecord]:
+		"""One batch call for the chunk's documents that nobody touched since they were prepared; the others, and
+		all of them when QuickBooks refuses the batch as a whole, go through the one-by-one path."""
+		records: list[SyncRecord] = []
+		one_by_one: list[SyncRecord] = []
 		with ExitStack() as locks:
+			ready = []
 			for item in chunk:
-				locks.enter_context(self.port.lock(item.record.doctype, item.record.name))
-			return self._create_batch_locked(chunk)
+				state = self._lock_unchanged(locks, item)
+				if state is None:
+					ready.append(item)
+				else:
+					(records if state == "busy" else one_by_one).append(item.record)
+			if ready:
+				done, refused = self._create_batch_locked(ready)
+				records.extend(done)
+				one_by_one.extend(refused)
+		# Outside the locks: a single push takes its own.
+		records.extend(self.push(record.doctype, record.name) for record in one_by_one)
+		return records
 
-	def _create_batch_locked(self, chunk: list[_Prepared]) -> list[SyncRecord]:
+	def _lock_unchanged(self, locks: ExitStack, item: _Prepared) -> str | None:
+		"""Locks the item's document. "busy": another worker holds it (it is left to that worker); "changed": its
+		record moved on since it was prepared (pushed on submit meanwhile, say); None: ready for the batch."""
+		try:
+			locks.enter_context(self.port.lock(item.record.doctype, item.record.name))
+		except DocumentBusy:
+			return "busy"
+		current = self.port.get_record(item.record.doctype, item.record.name)
+		seen = (item.record.status, item.record.attempts, item.record.qbo_id)
+		return "changed" if current and (current.status, current.attempts, current.qbo_id) != seen else None
+
+	def _create_batch_locked(self, chunk: list[_Prepared]) -> tuple[list[SyncRecord], list[SyncRecord]]:
 		operations = []
 		for item in chunk:
 			self._begin_attempt(item.record)
@@ -439,13 +548,17 @@ class PushEngine:
 		try:
 			results = self.client.batch(operations, request_id=batch_id)
 		except Exception as error:
+			refused = _refused_as_a_whole(error)
 			for item in chunk:
-				self._fail(item.record, error)
+				if refused:  # nothing was written: each document gets its own attempt and its own answer
+					item.record.outcome_unknown = False
+				else:
+					self._fail(item.record, error)
 				self.port.save_record(item.record)
-			return [item.record for item in chunk]
+			return ([], [item.record for item in chunk]) if refused else ([item.record for item in chunk], [])
 		for item, result in zip(chunk, results, strict=True):
 			self._finish_batch_item(item, result)
-		return [item.record for item in chunk]
+		return [item.record for item in chunk], []
 
 	def _finish_batch_item(self, item: _Prepared, result) -> None:
 		record = item.record
@@ -504,6 +617,16 @@ class PushEngine:
 			record.next_retry_at = next_retry_at(
 				self.clock(), record.attempts, f"{record.doctype}:{record.name}"
 			)
+
+
+def _refused_as_a_whole(error: Exception) -> bool:
+	"""A batch QuickBooks refused (or the client could not send) because of what one of its items holds, so that
+	nothing was written; the items then go one by one, each with its own answer. Outages, throttling and a
+	rejected connection stay with the whole batch."""
+	if not isinstance(error, QBOError):
+		return True
+	auth = isinstance(error, AuthenticationError | AuthorizationError)
+	return not (error.retryable or auth or isinstance(error, NetworkError))
 
 
 def _nothing_written(error: QBOError) -> bool:
