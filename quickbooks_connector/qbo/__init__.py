@@ -1,4 +1,4 @@
-"""QuickBooks Online API client, framework-free: requests + requests-oauthlib + the standard library."""
+"""QuickBooks Online API client, framework-free: requests and the standard library."""
 
 from quickbooks_connector.qbo import errors
 from quickbooks_connector.qbo.auth import (

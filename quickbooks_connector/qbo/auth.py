@@ -5,28 +5,30 @@ and the only way back is the user reconnecting. So a refresh must be saved befor
 workers must never both refresh with the same token. `TokenManager` does the refresh inside the store's lock,
 re-reading the store first so a worker that waited for the lock adopts the tokens another worker just saved.
 
-Note: requests-oauthlib logs token bodies at DEBUG on its own loggers (`requests_oauthlib.*`); keep those above
-DEBUG in production. This module's logger never sees a token.
+The token endpoint is two form POSTs with HTTP Basic client authentication, sent here with `requests` directly:
+no process-wide switch is needed for the emulator's plain http:// (oauthlib only allows it through the
+OAUTHLIB_INSECURE_TRANSPORT environment variable, which every thread of the process would see), and no third-party
+DEBUG log line ever holds a request body or an Authorization header. Tokens and the client secret travel as
+`Secret` and are revealed only inside the expression that builds the request; a failure below it is raised
+again without its frames (see `qbo.secret`). This module's logger never sees a token.
 """
 
 import hmac
 import logging
-import os
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
-from oauthlib.oauth2 import OAuth2Error
 from requests.auth import HTTPBasicAuth
-from requests_oauthlib import OAuth2Session
 
 from quickbooks_connector.qbo.environments import Endpoints
-from quickbooks_connector.qbo.errors import AuthenticationError, NetworkError, error_from_http
+from quickbooks_connector.qbo.errors import AuthenticationError, NetworkError, QBOError, error_from_http
+from quickbooks_connector.qbo.secret import Secret, detached, scrub
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,9 @@ class Tokens:
 	refresh_hard_expires_at: float | None  # 5-year cap, when QBO sends it
 	realm_id: str
 	refreshed_at: float
+
+	def __reduce__(self):
+		raise TypeError("Tokens cannot be pickled: pass the name of the settings that hold them instead")
 
 	@property
 	def reconnect_by(self) -> float:
@@ -120,12 +125,12 @@ def parse_callback(callback_url: str, expected_state: str) -> Callback:
 
 
 class OAuth:
-	"""Intuit's OAuth 2.0 endpoints via requests-oauthlib, with HTTP Basic client authentication."""
+	"""Intuit's OAuth 2.0 endpoints, with HTTP Basic client authentication."""
 
 	def __init__(
 		self,
 		client_id: str,
-		client_secret: str,
+		client_secret: "str | Secret",
 		redirect_uri: str,
 		endpoints: Endpoints,
 		*,
@@ -135,78 +140,96 @@ class OAuth:
 		self.client_id = client_id
 		self.redirect_uri = redirect_uri
 		self.endpoints = endpoints
-		self._client_auth = HTTPBasicAuth(client_id, client_secret)
+		self._client_secret = Secret(client_secret)
 		self._timeout = timeout
 		self._clock = clock
 
+	def __repr__(self) -> str:
+		return f"<OAuth client_id={self.client_id!r} token_url={self.endpoints.token_url!r}>"
+
 	def authorization_url(self, state: str) -> str:
 		"""The consent URL; the caller generates and remembers `state` to verify the callback."""
-		session = OAuth2Session(self.client_id, redirect_uri=self.redirect_uri, scope=[ACCOUNTING_SCOPE])
-		with _plain_http_allowed(self.endpoints.plain_http):
-			url, _ = session.authorization_url(self.endpoints.authorize_url, state=state)
-		return url
+		query = urlencode(
+			{
+				"response_type": "code",
+				"client_id": self.client_id,
+				"redirect_uri": self.redirect_uri,
+				"scope": ACCOUNTING_SCOPE,
+				"state": state,
+			}
+		)
+		separator = "&" if "?" in self.endpoints.authorize_url else "?"
+		return f"{self.endpoints.authorize_url}{separator}{query}"
 
 	def exchange_code(self, code: str, realm_id: str) -> Tokens:
 		"""Trade the callback's one-time code for tokens; `realm_id` is the callback's realmId."""
-		session = self._session(redirect_uri=self.redirect_uri)
-		data = self._token_call(
-			lambda: session.fetch_token(
-				self.endpoints.token_url,
-				code=code,
-				auth=self._client_auth,
-				headers=_TOKEN_HEADERS,
-				timeout=self._timeout,
-			)
-		)
-		return Tokens.from_token_response(data, realm_id, self._clock())
+		fields = {"grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri}
+		return self._token_request(fields, {}, realm_id)
 
-	def refresh(self, refresh_token: str, realm_id: str = "") -> Tokens:
+	def refresh(self, refresh_token: "str | Secret", realm_id: str = "") -> Tokens:
 		"""New tokens from a refresh token. The token endpoint does not echo the company, so pass `realm_id`
 		to carry it over. Persist the result before using it: the old refresh token may now be dead."""
-		session = self._session()
-		data = self._token_call(
-			lambda: session.refresh_token(
-				self.endpoints.token_url,
-				refresh_token=refresh_token,
-				auth=self._client_auth,
-				headers=_TOKEN_HEADERS,
-				timeout=self._timeout,
-			)
+		return self._token_request(
+			{"grant_type": "refresh_token"}, {"refresh_token": Secret(refresh_token)}, realm_id
 		)
-		return Tokens.from_token_response(data, realm_id, self._clock())
 
-	def revoke(self, token: str) -> None:
+	def revoke(self, token: "str | Secret") -> None:
 		"""Revoke a refresh (or access) token: the app is disconnected from the company."""
-		try:
-			response = requests.post(
+		token = Secret(token)
+		response = self._post(
+			self.endpoints.revoke_url,
+			(token,),
+			lambda: requests.post(
 				self.endpoints.revoke_url,
-				json={"token": token},
-				auth=self._client_auth,
+				json={"token": token.reveal()},
+				auth=HTTPBasicAuth(self.client_id, self._client_secret.reveal()),
 				headers={"Accept": "application/json"},
 				timeout=self._timeout,
-			)
-		except requests.RequestException as exc:
-			raise NetworkError(f"Could not reach QuickBooks to revoke the token: {exc}", outcome_unknown=True)
+			),
+			"revoke the token",
+		)
 		if response.status_code != 200:
 			raise _token_endpoint_error(response)
 
-	def _session(self, **kwargs: Any) -> OAuth2Session:
-		session = OAuth2Session(self.client_id, **kwargs)
-		session.register_compliance_hook("access_token_response", _raise_for_token_error)
-		session.register_compliance_hook("refresh_token_response", _raise_for_token_error)
-		return session
+	def _token_request(self, fields: dict[str, str], secrets: dict[str, Secret], realm_id: str) -> Tokens:
+		response = self._post(
+			self.endpoints.token_url,
+			tuple(secrets.values()),
+			lambda: requests.post(
+				self.endpoints.token_url,
+				data={**fields, **{name: secret.reveal() for name, secret in secrets.items()}},
+				auth=HTTPBasicAuth(self.client_id, self._client_secret.reveal()),
+				headers=_TOKEN_HEADERS,
+				timeout=self._timeout,
+			),
+			"reach the QuickBooks token endpoint",
+		)
+		if response.status_code != 200:
+			raise _token_endpoint_error(response)
+		return _tokens_from(response, realm_id, self._clock())
 
-	def _token_call(self, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+	def _post(
+		self,
+		url: str,
+		secrets: tuple[Secret, ...],
+		send: Callable[[], requests.Response],
+		what: str,
+	) -> requests.Response:
+		"""The one place secrets are revealed. A failure is raised again without the frames below (which hold the
+		request body and the Authorization header) and with its text scrubbed."""
+		if urlsplit(url).scheme != "https" and not self.endpoints.plain_http:
+			raise AuthenticationError(f"Refusing to send credentials to {url} without https")
+		known = (self._client_secret, *secrets)
+		failure: BaseException
 		try:
-			with _plain_http_allowed(self.endpoints.plain_http):
-				return dict(call())
+			return send()
 		except requests.RequestException as exc:
 			# A refresh may have been applied by Intuit even if we never saw the answer.
-			raise NetworkError(f"Could not reach the QuickBooks token endpoint: {exc}", outcome_unknown=True)
-		except OAuth2Error as exc:  # a 200 that is not a usable token response
-			raise AuthenticationError(
-				f"Unusable token response from QuickBooks: {exc.description}", code=exc.error
-			)
+			reason = scrub(f"{type(exc).__name__}: {exc}", known, self.client_id)
+			failure = NetworkError(f"Could not {what}: {reason}", outcome_unknown=True)
+		except Exception as exc:
+			failure = detached(exc, known, self.client_id)
+		raise failure  # here, not in the except block: no frame below this one comes along
 
 
 class TokenManager:
@@ -248,7 +271,7 @@ class TokenManager:
 			):
 				self._tokens = current
 				return current
-			fresh = self._oauth.refresh(current.refresh_token, current.realm_id)
+			fresh = self._oauth.refresh(Secret(current.refresh_token), current.realm_id)
 			# The 5-year cap does not move; keep it if this response left it out.
 			fresh = replace(
 				fresh,
@@ -274,11 +297,31 @@ _TOKEN_HEADERS = {
 }
 
 
-def _raise_for_token_error(response: requests.Response) -> requests.Response:
-	"""requests-oauthlib compliance hook: turn a failed token response into our typed error."""
-	if response.status_code != 200:
-		raise _token_endpoint_error(response)
-	return response
+def _tokens_from(response: requests.Response, realm_id: str, now: float) -> Tokens:
+	"""Tokens from a 200 of the token endpoint. A body that is not a usable token response raises an error that
+	names what was wrong, never the body (it may hold half of a token pair)."""
+	failure: BaseException
+	try:
+		return Tokens.from_token_response(_token_json(response), realm_id, now)
+	except QBOError as exc:
+		failure = detached(exc, ())
+	except Exception as exc:
+		failure = AuthenticationError(f"Unusable token response from QuickBooks ({type(exc).__name__})")
+	raise failure  # outside the except block: the frames that held the token response stay behind
+
+
+def _token_json(response: requests.Response) -> dict[str, Any]:
+	data = response.json()
+	if not isinstance(data, dict):
+		raise AuthenticationError("Unusable token response from QuickBooks (not a JSON object)")
+	if data.get("error"):
+		raise error_from_http(400, response.text, intuit_tid=response.headers.get("intuit_tid"))
+	if str(data.get("token_type", "bearer")).lower() != "bearer":
+		raise AuthenticationError("Unusable token response from QuickBooks (not a bearer token)")
+	missing = [key for key in ("access_token", "refresh_token") if not data.get(key)]
+	if missing:
+		raise AuthenticationError(f"Unusable token response from QuickBooks (no {' or '.join(missing)})")
+	return data
 
 
 def _token_endpoint_error(response: requests.Response) -> Exception:
@@ -290,31 +333,3 @@ def _token_endpoint_error(response: requests.Response) -> Exception:
 	)
 	log.warning("QBO token endpoint answered %s (intuit_tid=%s)", response.status_code, error.intuit_tid)
 	return error
-
-
-_insecure_transport_lock = threading.Lock()
-_insecure_transport_users = 0
-
-
-@contextmanager
-def _plain_http_allowed(enabled: bool) -> Iterator[None]:
-	"""oauthlib refuses http:// unless OAUTHLIB_INSECURE_TRANSPORT is set, but the emulator speaks plain HTTP.
-	Set it only while an emulator call runs (reference-counted across threads), never for Intuit's https URLs."""
-	global _insecure_transport_users
-	if not enabled:
-		yield
-		return
-	with _insecure_transport_lock:
-		if _insecure_transport_users == 0 and "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ:
-			os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
-			_insecure_transport_users = 1
-		elif _insecure_transport_users:
-			_insecure_transport_users += 1
-	try:
-		yield
-	finally:
-		with _insecure_transport_lock:
-			if _insecure_transport_users:
-				_insecure_transport_users -= 1
-				if _insecure_transport_users == 0:
-					os.environ.pop("OAUTHLIB_INSECURE_TRANSPORT", None)

@@ -20,7 +20,7 @@ from urllib.parse import quote as url_quote
 import requests
 
 from quickbooks_connector import __version__
-from quickbooks_connector.qbo.auth import OAuth, TokenManager, TokenStore
+from quickbooks_connector.qbo.auth import OAuth, TokenManager, Tokens, TokenStore
 from quickbooks_connector.qbo.environments import Endpoints
 from quickbooks_connector.qbo.errors import (
 	AuthenticationError,
@@ -32,6 +32,7 @@ from quickbooks_connector.qbo.errors import (
 	fault_in,
 )
 from quickbooks_connector.qbo.retry import RetryPolicy, call_with_retries
+from quickbooks_connector.qbo.secret import Secret, detached, scrub
 from quickbooks_connector.qbo.throttle import Throttle
 
 log = logging.getLogger(__name__)
@@ -296,35 +297,20 @@ class QBOClient:
 		"""Send with a valid token; after a 401, refresh once and replay once. A second 401 is final."""
 		tokens = self._tokens.valid_tokens()
 		try:
-			return self._send(request, tokens.access_token)
+			return self._send(request, tokens)
 		except AuthenticationError:
 			log.info("QBO %s %s: access token rejected, refreshing once", request.method, request.path)
 		tokens = self._tokens.replace_rejected(tokens)
-		return self._send(request, tokens.access_token)
+		return self._send(request, tokens)
 
-	def _send(self, request: _Request, access_token: str) -> dict[str, Any]:
-		headers = {"Authorization": f"Bearer {access_token}"}
+	def _send(self, request: _Request, tokens: Tokens) -> dict[str, Any]:
+		headers = {}
 		if request.body is not None:
 			headers["Content-Type"] = request.content_type or "application/json"
 		params = {**request.params, "minorversion": str(self.minor_version)}
 		started = time.monotonic()
 		with self._throttle.slot(batch=request.batch):
-			try:
-				response = self._http.request(
-					request.method,
-					self._company_url + request.path,
-					params=params,
-					data=request.body,
-					headers=headers,
-					timeout=self._timeout,
-				)
-			except _NETWORK_ERRORS as exc:
-				log.warning("QBO %s %s failed: %s", request.method, request.path, type(exc).__name__)
-				raise NetworkError(
-					f"QuickBooks {request.method} {request.path} failed: {exc}",
-					# Only a connect timeout proves the request never left; anything later may have been applied.
-					outcome_unknown=not isinstance(exc, requests.ConnectTimeout),
-				)
+			response = self._transmit(request, params, headers, Secret(tokens.access_token))
 		tid = response.headers.get("intuit_tid")
 		self.last_intuit_tid = tid
 		log.log(
@@ -337,6 +323,33 @@ class QBOClient:
 			tid,
 		)
 		return _decode(response, tid)
+
+	def _transmit(
+		self, request: _Request, params: dict[str, str], headers: dict[str, str], bearer: Secret
+	) -> requests.Response:
+		"""The one place the access token is revealed. A failure is raised again without the frames below (their
+		headers hold the bearer token) and with its text scrubbed (see `qbo.secret`)."""
+		failure: BaseException
+		try:
+			return self._http.request(
+				request.method,
+				self._company_url + request.path,
+				params=params,
+				data=request.body,
+				headers={**headers, "Authorization": "Bearer " + bearer.reveal()},
+				timeout=self._timeout,
+			)
+		except _NETWORK_ERRORS as exc:
+			log.warning("QBO %s %s failed: %s", request.method, request.path, type(exc).__name__)
+			failure = NetworkError(
+				f"QuickBooks {request.method} {request.path} failed: {scrub(str(exc), (bearer,))}",
+				# Only a connect timeout proves the request never left; anything later may have been applied.
+				outcome_unknown=not isinstance(exc, requests.ConnectTimeout),
+			)
+		except Exception as exc:
+			log.warning("QBO %s %s could not be sent: %s", request.method, request.path, type(exc).__name__)
+			failure = detached(exc, (bearer,))
+		raise failure  # here, not in the except block: no frame below this one comes along
 
 
 def fill_placeholders(statement: str, params: Sequence[Any]) -> str:

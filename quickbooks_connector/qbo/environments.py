@@ -20,7 +20,7 @@ class Endpoints:
 
 	@property
 	def plain_http(self) -> bool:
-		"""True for an emulator served over http://, which oauthlib refuses unless told otherwise."""
+		"""True for an emulator served over http://: the only endpoints credentials may be sent to without TLS."""
 		return any(
 			urlsplit(url).scheme == "http" for url in (self.authorize_url, self.token_url, self.revoke_url)
 		)

@@ -119,6 +119,11 @@ class NetworkError(QBOError):
 		self.outcome_unknown = outcome_unknown
 
 
+class SendError(QBOError):
+	"""Sending failed on this side, before any answer from QuickBooks, with an error whose text held a credential:
+	this stands in for it with the text scrubbed (see `qbo.secret.detached`)."""
+
+
 @dataclass(frozen=True)
 class _Fault:
 	message: str
