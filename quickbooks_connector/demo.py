@@ -25,6 +25,7 @@ from pathlib import Path
 from quickbooks_connector.emulator import EmulatorAdmin, EmulatorServer
 from quickbooks_connector.mapping import MappingContext, QBOAccountRef, qbo_account_type
 from quickbooks_connector.mapping.naming import qbo_name
+from quickbooks_connector.mapping.registry import pushed_type
 from quickbooks_connector.qbo import MemoryTokenStore, OAuth, QBOClient, Tokens, endpoints_for
 from quickbooks_connector.qbo.errors import DuplicateNameError
 from quickbooks_connector.sample_data import ERPNEXT, pushed
@@ -118,9 +119,9 @@ def connect(base_url: str, realm_id: str, **client_options) -> QBOClient:
 
 def push_all(engine: PushEngine, fixtures: FixtureSet) -> list[SyncRecord]:
 	"""One by one, as documents are submitted: invoices and bills, their returns, then payments."""
-	order = {"Sales Invoice": 0, "Purchase Invoice": 0, "Payment Entry": 2}
 	documents = sorted(
-		fixtures.documents, key=lambda doc: (order[doc["doctype"]] + doc.get("is_return", 0), doc["name"])
+		fixtures.documents,
+		key=lambda doc: (pushed_type(doc["doctype"]).push_order + doc.get("is_return", 0), doc["name"]),
 	)
 	return [engine.push(doc["doctype"], doc["name"]) for doc in documents]
 

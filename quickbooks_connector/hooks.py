@@ -1,3 +1,5 @@
+from quickbooks_connector.mapping.registry import PUSHED_DOCTYPES as _PUSHED_DOCTYPES
+
 app_name = "quickbooks_connector"
 app_title = "QuickBooks Connector"
 app_publisher = "quickbooks_connector contributors"
@@ -18,18 +20,13 @@ _PUSHED_DOCTYPE_EVENTS = {
 	"on_submit": "quickbooks_connector.quickbooks_connector.push.on_submit",
 	"on_cancel": "quickbooks_connector.quickbooks_connector.push.on_cancel",
 }
-doc_events = {
-	"Sales Invoice": _PUSHED_DOCTYPE_EVENTS,
-	"Purchase Invoice": _PUSHED_DOCTYPE_EVENTS,
-	"Payment Entry": _PUSHED_DOCTYPE_EVENTS,
-}
+doc_events = {doctype: _PUSHED_DOCTYPE_EVENTS for doctype in _PUSHED_DOCTYPES}
 
 doctype_js = {
 	"QuickBooks Settings": ["public/js/quickbooks_settings_import.js", "public/js/quickbooks_backfill.js"],
-	"Sales Invoice": "public/js/quickbooks_sync.js",
-	"Purchase Invoice": "public/js/quickbooks_sync.js",
-	"Payment Entry": "public/js/quickbooks_sync.js",
+	**{doctype: "public/js/quickbooks_sync.js" for doctype in _PUSHED_DOCTYPES},
 }
+boot_session = "quickbooks_connector.quickbooks_connector.boot.boot_session"
 
 # Cron entries only decide and enqueue onto the long queue; the work never runs on the 300 s default queue.
 scheduler_events = {

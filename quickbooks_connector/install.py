@@ -3,7 +3,8 @@
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
-PUSHED_DOCTYPES = ("Sales Invoice", "Purchase Invoice", "Payment Entry")
+from quickbooks_connector.mapping.registry import PUSHED_DOCTYPES
+
 SYNC_STATUS_FIELD = "quickbooks_sync_status"
 
 

@@ -9,17 +9,14 @@ from frappe.model.document import Document
 from frappe.utils import cint, getdate
 
 from quickbooks_connector.mapping import MappingContext, QBOAccountRef, QBOTaxCodeRef
+from quickbooks_connector.mapping.registry import PUSHED_TYPES
 from quickbooks_connector.sync import SyncPolicy
 
 SETTINGS = "QuickBooks Settings"
 QBO_ACCOUNT = "QuickBooks Account"
 QBO_TAX_CODE = "QuickBooks Tax Code"
 # ERPNext doctype -> the QuickBooks Settings check that turns its push on
-PUSHED_DOCTYPES = {
-	"Sales Invoice": "sync_sales_invoice",
-	"Purchase Invoice": "sync_purchase_invoice",
-	"Payment Entry": "sync_payment_entry",
-}
+PUSHED_DOCTYPES = {pushed.doctype: pushed.settings_switch for pushed in PUSHED_TYPES}
 
 
 def sync_policy(settings: Mapping | Document) -> SyncPolicy:

@@ -34,6 +34,7 @@ from quickbooks_connector.mapping import MappingContext, MappingError, QBOPayloa
 from quickbooks_connector.mapping.money import money
 from quickbooks_connector.mapping.naming import MARKER_PREFIX
 from quickbooks_connector.mapping.payload import MAIN
+from quickbooks_connector.mapping.registry import VOID, pushed_type
 from quickbooks_connector.qbo import BatchOperation, QBOClient
 from quickbooks_connector.qbo.errors import (
 	AuthenticationError,
@@ -52,18 +53,8 @@ from quickbooks_connector.sync.records import ErrorKind, Status, SyncRecord
 from quickbooks_connector.sync.resolve import Resolver
 from quickbooks_connector.sync.retry_policy import next_retry_at
 
-VOIDABLE = frozenset({"Invoice", "Payment", "BillPayment", "SalesReceipt"})
 PAYERS = frozenset({"Payment", "BillPayment"})
-# The QuickBooks entities each document type may write, in the order a cancel undoes them: payments first, since
-# QuickBooks will not remove a record that payments are applied to.
-WRITES = {
-	"Sales Invoice": ("Payment", "Invoice", "CreditMemo"),
-	"Purchase Invoice": ("BillPayment", "Bill", "VendorCredit"),
-	"Payment Entry": ("Payment", "BillPayment", "JournalEntry"),
-}
 BEFORE, AFTER = "before:", "after:"
-# Backfill order: what others refer to goes first.
-PUSH_ORDER = {"Sales Invoice": 0, "Purchase Invoice": 0, "Payment Entry": 2}
 BATCH_SIZE = 30
 
 
@@ -150,7 +141,7 @@ class PushEngine:
 	) -> list[SyncRecord]:
 		"""Backfill: push many documents with QuickBooks' batch API, invoices and bills before the payments and
 		returns that refer to them. Documents needing companion records go through `push` one by one."""
-		pending = sorted(set(documents), key=lambda ref: (PUSH_ORDER.get(ref[0], 1), ref[1]))
+		pending = sorted(set(documents), key=lambda ref: (_push_order(ref[0]), ref[1]))
 		loaded = [self.port.get_document(doctype, name) for doctype, name in pending]
 		done: list[SyncRecord] = []
 		for wave in self._waves(loaded):
@@ -373,8 +364,8 @@ class PushEngine:
 		record.error, record.error_kind, record.next_retry_at = None, None, None
 
 	def _live_records(self, record: SyncRecord, doc: dict) -> list[tuple[str, dict]]:
-		"""Live records of the document, in the order they must be undone (see WRITES)."""
-		entities = WRITES.get(record.doctype) or tuple({record.qbo_entity} - {None})
+		"""Live records of the document, in the order they must be undone (see PushedType.writes)."""
+		entities = pushed_type(record.doctype).entities
 		found = lookup.live_records(
 			self.client, entities, doc.get("posting_date"), record.doctype, record.name
 		)
@@ -406,7 +397,7 @@ class PushEngine:
 		if entity not in PAYERS and self._unapply_payments(entity, row, record):
 			row = self.client.read(entity, qbo_id)
 		rid = request_id(self.realm_id, record.doctype, record.name, f"void:{entity}:{row['Id']}")
-		if entity in VOIDABLE:
+		if pushed_type(record.doctype).undo(entity) == VOID:
 			self.client.void(entity, row["Id"], row["SyncToken"], request_id=rid)
 		else:
 			self.client.delete(entity, row["Id"], row["SyncToken"], request_id=rid)
@@ -453,7 +444,7 @@ class PushEngine:
 		"""Documents grouped so that each group only refers to documents of earlier groups."""
 		by_rank: dict[int, list[dict]] = {}
 		for doc in documents:
-			by_rank.setdefault(PUSH_ORDER.get(doc["doctype"], 1), []).append(doc)
+			by_rank.setdefault(_push_order(doc["doctype"]), []).append(doc)
 		for rank in sorted(by_rank):
 			yield [doc for doc in by_rank[rank] if not doc.get("is_return")]
 			returns = [doc for doc in by_rank[rank] if doc.get("is_return")]
@@ -617,6 +608,11 @@ class PushEngine:
 			record.next_retry_at = next_retry_at(
 				self.clock(), record.attempts, f"{record.doctype}:{record.name}"
 			)
+
+
+def _push_order(doctype: str) -> int:
+	pushed = pushed_type(doctype)
+	return pushed.push_order if pushed else 1
 
 
 def _refused_as_a_whole(error: Exception) -> bool:

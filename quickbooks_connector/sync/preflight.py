@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from quickbooks_connector import mapping
 from quickbooks_connector.mapping import MappingContext, MappingError, Refs, Skip, TxnRef
+from quickbooks_connector.mapping.registry import pushed_type
 
 PLACEHOLDER = "0"
 
@@ -40,4 +41,5 @@ def _placeholder_refs(deps: mapping.Dependencies) -> Refs:
 
 
 def _entity(doctype: str) -> str:
-	return {"Purchase Invoice": "Bill", "Payment Entry": "Payment"}.get(doctype, "Invoice")
+	pushed = pushed_type(doctype)
+	return pushed.linked_as if pushed else "Invoice"

@@ -1,0 +1,104 @@
+"""The one list of ERPNext document types the connector pushes.
+
+Everything else derives from it: the document events and form scripts (hooks.py), the QuickBooks status column
+(install.py), the settings switch that turns each type on (QuickBooks Settings), the backfill's order and query,
+the pre-submit check, the mapping entry points (documents.py) and what a cancel looks for and how it undoes it
+(sync.engine). Adding a type is one mapper module (see `Mapper`) and one `PushedType` here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from quickbooks_connector.mapping import payment, purchase, sales
+from quickbooks_connector.mapping.context import MappingContext
+from quickbooks_connector.mapping.payload import QBOPayload, Skip
+from quickbooks_connector.mapping.refs import Dependencies, Refs
+
+VOID, DELETE = "void", "delete"
+
+
+class Mapper(Protocol):
+	"""What a mapper module provides, step by step, for one submitted document (see documents.py for the flow).
+	Every function is pure: same document and settings, same answer."""
+
+	DOCTYPE: str
+
+	def dependencies(self, doc: Mapping, ctx: MappingContext) -> Dependencies | Skip:
+		"""The party, items and other documents that must be in QuickBooks first (or why it is not sent)."""
+
+	def build_prerequisites(self, doc: Mapping, ctx: MappingContext, refs: Refs) -> list[QBOPayload]:
+		"""Companion records the main record refers to (a payment's deduction journal)."""
+
+	def build_payload(self, doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload | Skip:
+		"""The document's own QuickBooks record."""
+
+	def build_followups(self, doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str) -> list[QBOPayload]:
+		"""Companion records that refer to the main record (credit applications, payments made at once)."""
+
+
+@dataclass(frozen=True)
+class PushedType:
+	"""One pushed ERPNext document type.
+
+	- settings_switch: the QuickBooks Settings check that turns its push on.
+	- push_order: backfill rank; documents others refer to (invoices) go before those that refer to them.
+	- linked_as: the QuickBooks entity other documents' records link to for it (a payment line's TxnType).
+	- writes: every QuickBooks entity it may write, with how a cancel undoes it, in the order a cancel undoes them
+	  (payments first: QuickBooks removes nothing that payments are applied to).
+	- has_returns: ERPNext returns of this type (is_return) are pushed too, after the documents they return.
+	"""
+
+	doctype: str
+	mapper: Mapper
+	settings_switch: str
+	push_order: int
+	linked_as: str
+	writes: tuple[tuple[str, str], ...]
+	has_returns: bool = False
+
+	@property
+	def entities(self) -> tuple[str, ...]:
+		return tuple(entity for entity, _ in self.writes)
+
+	def undo(self, entity: str) -> str:
+		"""VOID (the record stays, zeroed, for the audit trail) or DELETE (QuickBooks cannot void it)."""
+		return dict(self.writes)[entity]
+
+
+PUSHED_TYPES: tuple[PushedType, ...] = (
+	PushedType(
+		doctype=sales.DOCTYPE,
+		mapper=sales,
+		settings_switch="sync_sales_invoice",
+		push_order=0,
+		linked_as="Invoice",
+		writes=(("Payment", VOID), ("Invoice", VOID), ("CreditMemo", DELETE)),
+		has_returns=True,
+	),
+	PushedType(
+		doctype=purchase.DOCTYPE,
+		mapper=purchase,
+		settings_switch="sync_purchase_invoice",
+		push_order=0,
+		linked_as="Bill",
+		writes=(("BillPayment", VOID), ("Bill", DELETE), ("VendorCredit", DELETE)),
+		has_returns=True,
+	),
+	PushedType(
+		doctype=payment.DOCTYPE,
+		mapper=payment,
+		settings_switch="sync_payment_entry",
+		push_order=2,
+		linked_as="Payment",
+		writes=(("Payment", VOID), ("BillPayment", VOID), ("JournalEntry", DELETE)),
+	),
+)
+PUSHED_DOCTYPES: tuple[str, ...] = tuple(pushed.doctype for pushed in PUSHED_TYPES)
+_BY_DOCTYPE = {pushed.doctype: pushed for pushed in PUSHED_TYPES}
+
+
+def pushed_type(doctype: str) -> PushedType | None:
+	return _BY_DOCTYPE.get(doctype)
