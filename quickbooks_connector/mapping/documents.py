@@ -12,7 +12,8 @@ The engine, for one submitted document:
 		create(extra)
 
 Every function is pure and deterministic (same document and settings -> same payloads), raises MappingError with
-all of a document's problems, and never talks to QuickBooks. "POS Invoice" documents post nothing to the ledger
+all of a document's problems, and never talks to QuickBooks. Every payload they return has passed
+`limits.check_payload`: QuickBooks can hold each of its numbers and will total it as ERPNext does. "POS Invoice" documents post nothing to the ledger
 (ERPNext consolidates them into a Sales Invoice, which is what gets pushed), so they are skipped.
 """
 
@@ -23,6 +24,7 @@ from types import ModuleType
 
 from quickbooks_connector.mapping import payment, purchase, sales
 from quickbooks_connector.mapping.context import MappingContext
+from quickbooks_connector.mapping.limits import check_payload
 from quickbooks_connector.mapping.payload import QBOPayload, Skip
 from quickbooks_connector.mapping.refs import Dependencies, Refs
 
@@ -53,14 +55,26 @@ def dependencies(doc: Mapping, ctx: MappingContext) -> Dependencies | Skip:
 def build_prerequisites(doc: Mapping, ctx: MappingContext, refs: Refs) -> list[QBOPayload]:
 	if _skip(doc):
 		return []
-	return _MAPPERS[doc["doctype"]].build_prerequisites(doc, ctx, refs)
+	return _checked(doc, _MAPPERS[doc["doctype"]].build_prerequisites(doc, ctx, refs))
 
 
 def build_payload(doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload | Skip:
-	return _skip(doc) or _MAPPERS[doc["doctype"]].build_payload(doc, ctx, refs)
+	skip = _skip(doc)
+	if skip:
+		return skip
+	payload = _MAPPERS[doc["doctype"]].build_payload(doc, ctx, refs)
+	if isinstance(payload, QBOPayload):
+		_checked(doc, [payload])
+	return payload
 
 
 def build_followups(doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str) -> list[QBOPayload]:
 	if _skip(doc):
 		return []
-	return _MAPPERS[doc["doctype"]].build_followups(doc, ctx, refs, qbo_id)
+	return _checked(doc, _MAPPERS[doc["doctype"]].build_followups(doc, ctx, refs, qbo_id))
+
+
+def _checked(doc: Mapping, payloads: list[QBOPayload]) -> list[QBOPayload]:
+	for payload in payloads:
+		check_payload(payload, f"{doc['doctype']} {doc['name']}")
+	return payloads

@@ -61,7 +61,8 @@ class Plan:
 	application_bank: QBOAccountRef | None = None
 
 	def payload(self, body: dict) -> QBOPayload:
-		return QBOPayload(self.entity, body, self.doc_number, self.erp_total, self.erp_tax)
+		origins = tuple(resolved.line.origin for resolved in self.lines)
+		return QBOPayload(self.entity, body, self.doc_number, self.erp_total, self.erp_tax, origins=origins)
 
 
 @dataclass

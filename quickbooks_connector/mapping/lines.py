@@ -13,10 +13,13 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
+from quickbooks_connector.mapping import currencies
 from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef, QBOTaxCodeRef
 from quickbooks_connector.mapping.errors import RETRY, Problems
+from quickbooks_connector.mapping.limits import QTY_PRICE_PLACES, fits_qty_or_price
 from quickbooks_connector.mapping.money import ZERO, fmt, money, plain, round_to, to_decimal
 from quickbooks_connector.mapping.naming import DESCRIPTION_MAX, plain_text
+from quickbooks_connector.mapping.payload import Origin
 from quickbooks_connector.mapping.taxes import TaxRow, accounts_taxing_row
 
 LineKind = Literal["item", "account", "text"]
@@ -27,12 +30,26 @@ ROUNDING_TOLERANCE = Decimal("0.05")
 # Decimals of an exchange rate derived from ERPNext's totals (ERPNext keeps conversion rates to 9)
 MAX_RATE_PLACES = 10
 HALF_CENT = Decimal("0.005")
+# Where QuickBooks Settings keeps what the messages send the user to (tab labels of the settings form)
+ACCOUNT_MAPPING = "QuickBooks Settings > Account Mapping"
+TAX_MAPPING = "QuickBooks Settings > Tax Mapping"
+ROUND_OFF_FIX = (
+	"Set the Round Off Account of the Company (Company > Accounts tab) and map it under "
+	f"{ACCOUNT_MAPPING}, {RETRY}."
+)
+
+
+def item_place(position: int, code: str) -> str:
+	"""An item row as the ERPNext form names it: "Items row 2 (WIDGET-A)"."""
+	return f"Items row {position} ({code})" if code else f"Items row {position}"
 
 
 @dataclass(frozen=True)
 class Line:
 	"""One planned line. `kind`: "item" (a sales item line, or an expense line of a bill), "account" (an amount
 	posted straight to an account: charges, discounts, rounding, write-offs), "text" (zero-amount, description only).
+	`where`: the ERPNext row or field the line comes from, as the form names it ("Items row 2 (WIDGET-A)",
+	"Sales Taxes and Charges row 1 (VAT)", "Rounding Adjustment"); `amount_label`: the field its amount comes from.
 	`taxed_by`: the tax accounts of rows QuickBooks computes (see taxes.qbo_computes) that tax this line."""
 
 	kind: LineKind
@@ -47,11 +64,16 @@ class Line:
 	taxed_by: frozenset[str] = frozenset()
 	template: str | None = None
 	service_date: str | None = None
+	amount_label: str = "Amount"
 
 	@property
 	def usage(self) -> str:
-		"""How the line uses its account, for messages: "income, line 2 item WIDGET-A"."""
-		return f"{self.role}, {self.where}" if self.role else self.where
+		"""How the line uses its account, for messages: "income on Items row 2 (WIDGET-A)"."""
+		return f"{self.role} on {self.where}" if self.role else self.where
+
+	@property
+	def origin(self) -> Origin:
+		return Origin(self.where, self.amount_label)
 
 	def negated(self) -> Line:
 		qty = -self.qty if self.qty is not None else None
@@ -91,7 +113,7 @@ class AccountBook:
 		for account, uses in self._missing.items():
 			self.problems.add(
 				f"ERPNext account '{account}' ({'; '.join(uses)}) is not mapped to a QuickBooks account.",
-				f"Add it under QuickBooks Settings > Account Mapping, {RETRY}.",
+				f"Add it under {ACCOUNT_MAPPING}, {RETRY}.",
 			)
 
 
@@ -133,7 +155,8 @@ class TaxCodes:
 		if self.ctx.exempt_tax_code is None:
 			self.problems.add(
 				f"QuickBooks needs a tax code on every line in this country, and {where} bears no tax.",
-				f"Choose the exempt/zero-rated tax code under QuickBooks Settings > Tax Code Mapping, {RETRY}.",
+				f"Choose the exempt/zero-rated QuickBooks tax code as Tax Code for Untaxed Lines under {TAX_MAPPING}, "
+				f"{RETRY}.",
 			)
 			return None
 		return self.ctx.exempt_tax_code.ref()
@@ -141,9 +164,9 @@ class TaxCodes:
 	def report(self) -> None:
 		for account, uses in self._unmapped.items():
 			self.problems.add(
-				f"ERPNext tax account '{account}' (taxes {'; '.join(dict.fromkeys(uses))}) is not mapped to a "
+				f"ERPNext tax account '{account}' (the tax on {'; '.join(dict.fromkeys(uses))}) is not mapped to a "
 				"QuickBooks tax code.",
-				f"Add it under QuickBooks Settings > Tax Code Mapping, {RETRY}.",
+				f"Add it under {TAX_MAPPING}, {RETRY}.",
 			)
 		for pairs, uses in self._conflicts.items():
 			mapped = ", ".join(f"'{account}' -> {code}" for account, code in pairs)
@@ -151,12 +174,14 @@ class TaxCodes:
 				f"QuickBooks allows one tax code per line, but {'; '.join(uses)} {'is' if len(uses) == 1 else 'are'} "
 				f"taxed by tax accounts that map to different QuickBooks tax codes ({mapped}).",
 				"Map these tax accounts to one combined QuickBooks tax code (a tax group holding all their rates) "
-				"under QuickBooks Settings > Tax Code Mapping, or give the item an Item Tax Template mapped to such "
-				f"a code, {RETRY}.",
+				f"under {TAX_MAPPING}, or give the item an Item Tax Template mapped to such a code, {RETRY}.",
 			)
 
 
 def check_currency(currency: str, ctx: MappingContext, problems: Problems, what: str) -> None:
+	if not currencies.is_supported(currency):
+		problems.add(*currencies.unsupported_message(currency, what))
+		return
 	if ctx.company_currency != ctx.qbo_home_currency:
 		problems.add(
 			f"The ERPNext company keeps its books in {ctx.company_currency} but the QuickBooks company's home "
@@ -220,17 +245,18 @@ def party_account_field(account: str | None, ctx: MappingContext) -> dict:
 
 
 def qty_and_price(qty: Decimal, rate: Decimal | None, amount: Decimal) -> tuple[Decimal, Decimal] | None:
-	"""Qty and UnitPrice such that round(Qty x UnitPrice, 2) == Amount (QuickBooks error 6070 otherwise): the
-	ERPNext rate when it fits, else the shortest quotient (up to 10 decimals) that fits, else None (send Amount
-	only)."""
-	if qty == 0:
+	"""Qty and UnitPrice such that round(Qty x UnitPrice, 2) == Amount (QuickBooks error 6070 otherwise), both as
+	QuickBooks keeps them (at most 7 decimals, 15 digits; a finer value would be rounded by QuickBooks and no longer
+	give the Amount): the ERPNext rate when it fits, else the shortest quotient that fits, else None (send Amount
+	only, with quantity and rate in the description)."""
+	if qty == 0 or not fits_qty_or_price(qty):
 		return None
-	if rate is not None and money(qty * rate) == amount:
+	if rate is not None and fits_qty_or_price(rate) and money(qty * rate) == amount:
 		return plain(qty), plain(rate)
 	quotient = amount / qty
-	for places in range(2, 11):
+	for places in range(2, QTY_PRICE_PLACES + 1):
 		price = round_to(quotient, places)
-		if money(qty * price) == amount:
+		if fits_qty_or_price(price) and money(qty * price) == amount:
 			return plain(qty), plain(price)
 	return None
 
@@ -250,7 +276,7 @@ def tax_table_lines(rows: list[TaxRow], computed: Mapping[int, TaxRow]) -> list[
 		if row.idx in computed or money(row.amount) == 0:
 			continue
 		taxed_by = accounts_taxing_row(rows, computed, row)
-		where = f"taxes row {row.idx} ({row.description})"
+		where = f"{row.table} row {row.idx} ({row.description})"
 		lines.append(
 			Line("account", row.account, money(row.amount), row.description, where, taxed_by=taxed_by)
 		)
@@ -296,11 +322,12 @@ def residual_line(
 		return None
 	if not ctx.round_off_account:
 		problems.add(
-			f"This {what} has a rounding difference of {fmt(difference)} but no round-off account is configured.",
-			f"Set the company's Round Off Account in QuickBooks Settings, {RETRY}.",
+			f"This {what} has a rounding difference of {fmt(difference)} but the company has no Round Off Account.",
+			ROUND_OFF_FIX,
 		)
 		return None
-	return Line("account", ctx.round_off_account, difference, "Rounding difference", "rounding difference")
+	where = "rounding difference (booked to the Round Off Account)"
+	return Line("account", ctx.round_off_account, difference, "Rounding difference", where, amount_label="")
 
 
 def rounding_lines(doc: Mapping, ctx: MappingContext, problems: Problems, what: str) -> list[Line]:
@@ -310,11 +337,20 @@ def rounding_lines(doc: Mapping, ctx: MappingContext, problems: Problems, what: 
 		return []
 	if not ctx.round_off_account:
 		problems.add(
-			f"The {what} has a rounding adjustment of {fmt(adjustment)} but no round-off account is configured.",
-			f"Set the company's Round Off Account in QuickBooks Settings, {RETRY}.",
+			f"The {what} has a Rounding Adjustment of {fmt(adjustment)} but the company has no Round Off Account.",
+			ROUND_OFF_FIX,
 		)
 		return []
-	return [Line("account", ctx.round_off_account, adjustment, "Rounding adjustment", "rounding adjustment")]
+	return [
+		Line(
+			"account",
+			ctx.round_off_account,
+			adjustment,
+			"Rounding adjustment",
+			"Rounding Adjustment",
+			amount_label="",
+		)
+	]
 
 
 def grand_total(doc: Mapping) -> Decimal:

@@ -10,7 +10,8 @@ knows it, "party_account_currency" (the currency of the party's receivable/payab
 - Company parties send CompanyName; individuals send GivenName/FamilyName (first_name/last_name when the document
   has them, else the name split at its last space).
 - CurrencyRef (multicurrency only; QuickBooks never lets it change): default_currency, else the party account's
-  currency, else the company currency. Every transaction of the party must be in that currency.
+  currency, else the company currency. Every transaction of the party must be in that currency. A currency
+  QuickBooks cannot hold (not an ISO 4217 code, see currencies.py) is a MappingError before anything is created.
 - US customers exempt from sales tax are sent with Taxable false and their tax id as resale number; vendors carry
   their tax id as TaxIdentifier and the 1099 flag.
 - Notes always say "ERPNext Customer <name>" / "ERPNext Supplier <name>" so an existing party can be recognised.
@@ -21,7 +22,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
+from quickbooks_connector.mapping import currencies
 from quickbooks_connector.mapping.context import MappingContext
+from quickbooks_connector.mapping.errors import MappingError
 from quickbooks_connector.mapping.naming import DISPLAY_NAME_MAX, NAME_MAX, marker, qbo_name
 
 SUFFIX = {"Customer": " (Customer)", "Supplier": " (Supplier)", "Vendor": " (Supplier)"}
@@ -109,7 +112,10 @@ def _common(
 	if mobile:
 		body["Mobile"] = {"FreeFormNumber": str(mobile).strip()[:PHONE_MAX]}
 	if ctx.multicurrency:
-		body["CurrencyRef"] = {"value": party_currency(party, ctx)}
+		currency = party_currency(party, ctx)
+		if not currencies.is_supported(currency):
+			raise MappingError(*currencies.unsupported_message(currency, f"{doctype} '{name}'"))
+		body["CurrencyRef"] = {"value": currency}
 	return body
 
 

@@ -47,12 +47,15 @@ from quickbooks_connector.mapping.lines import (
 )
 from quickbooks_connector.mapping.money import CENT, ZERO, fmt, money, to_decimal
 from quickbooks_connector.mapping.naming import doc_number, private_note, reference_number
-from quickbooks_connector.mapping.payload import QBOPayload, Skip
+from quickbooks_connector.mapping.payload import Origin, QBOPayload, Skip
 from quickbooks_connector.mapping.purchase import pay_from
 from quickbooks_connector.mapping.refs import Dependencies, LinkedDoc, PartySpec, Refs
 
 DOCTYPE = "Payment Entry"
 DEDUCTIONS = "deductions"
+# the Payment Entry's tables as the form names them, for messages
+REFERENCES = "Payment References"
+DEDUCTIONS_TABLE = "Payment Deductions or Loss"
 CUSTOMER_DOCTYPES = ("Sales Invoice",)
 SUPPLIER_DOCTYPES = ("Purchase Invoice",)
 
@@ -250,7 +253,12 @@ def build_prerequisites(doc: Mapping, ctx: MappingContext, refs: Refs) -> list[Q
 		private_note=private_note(DOCTYPE, planned.name, "deductions"),
 		**currency_arguments(planned.currency, planned.deduction_rate, ctx),
 	)
-	return [QBOPayload("JournalEntry", body, doc_number(planned.name), ZERO, key=DEDUCTIONS)]
+	origins = tuple(Origin(f"{DEDUCTIONS_TABLE} ({account.name})") for account, _ in planned.deductions)
+	return [
+		QBOPayload(
+			"JournalEntry", body, doc_number(planned.name), ZERO, key=DEDUCTIONS, origins=(*origins, None)
+		)
+	]
 
 
 def build_payload(doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload | Skip:
@@ -260,6 +268,10 @@ def build_payload(doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload |
 	if planned.kind == "Transfer":
 		return _transfer_payload(planned, ctx)
 	lines = [_allocation_line(allocation, refs, planned.kind) for allocation in planned.allocations]
+	origins = [
+		Origin(f"{REFERENCES} ({allocation.doctype} {allocation.name})", "Allocated")
+		for allocation in planned.allocations
+	]
 	if planned.deductions and planned.deduction_total:
 		journal_id = refs.companions.get(DEDUCTIONS)
 		if not journal_id:
@@ -272,6 +284,7 @@ def build_payload(doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload |
 				"LinkedTxn": [{"TxnId": journal_id, "TxnType": "JournalEntry"}],
 			}
 		)
+		origins.append(Origin(DEDUCTIONS_TABLE))
 	note = private_note(DOCTYPE, planned.name, *_reference_note(planned), *planned.notes)
 	body: dict = {
 		"TotalAmt": planned.total,
@@ -286,11 +299,11 @@ def build_payload(doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload |
 		body["CustomerRef"] = {"value": refs.require_party()}
 		body["PaymentRefNum"] = planned.reference or doc_number(planned.name)
 		body["DepositToAccountRef"] = planned.bank.ref()
-		return QBOPayload("Payment", body, None, planned.total)
+		return QBOPayload("Payment", body, None, planned.total, origins=tuple(origins))
 	body["VendorRef"] = {"value": refs.require_party()}
 	body["DocNumber"] = doc_number(planned.name)
 	body.update(pay_from(planned.bank))
-	return QBOPayload("BillPayment", body, doc_number(planned.name), planned.total)
+	return QBOPayload("BillPayment", body, doc_number(planned.name), planned.total, origins=tuple(origins))
 
 
 def build_followups(doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str) -> list[QBOPayload]:
@@ -460,11 +473,14 @@ def _plan_transfer(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 
 
 def _transfer_payload(planned: PaymentPlan, ctx: MappingContext) -> QBOPayload:
-	lines = [
-		_journal_line(account, amount, "Internal transfer")
-		for account, amount in planned.deductions
-		if amount
+	# planned.deductions: the account paid from, the account paid to, then the deduction rows
+	places = [
+		Origin("Paid Amount", ""),
+		Origin("Received Amount", ""),
+		*(Origin(f"{DEDUCTIONS_TABLE} ({account.name})") for account, _ in planned.deductions[2:]),
 	]
+	kept = [(entry, place) for entry, place in zip(planned.deductions, places, strict=True) if entry[1]]
+	lines = [_journal_line(account, amount, "Internal transfer") for (account, amount), _ in kept]
 	body: dict = {
 		"DocNumber": doc_number(planned.name),
 		"TxnDate": planned.txn_date,
@@ -472,4 +488,5 @@ def _transfer_payload(planned: PaymentPlan, ctx: MappingContext) -> QBOPayload:
 		"Line": lines,
 		**currency_fields(planned.currency, planned.exchange_rate, ctx),
 	}
-	return QBOPayload("JournalEntry", body, doc_number(planned.name), ZERO)
+	origins = tuple(place for _, place in kept)
+	return QBOPayload("JournalEntry", body, doc_number(planned.name), ZERO, origins=origins)

@@ -38,6 +38,7 @@ from quickbooks_connector.mapping.invoices import (
 	transaction_body,
 )
 from quickbooks_connector.mapping.lines import (
+	ACCOUNT_MAPPING,
 	AccountBook,
 	Line,
 	ResolvedLine,
@@ -46,6 +47,7 @@ from quickbooks_connector.mapping.lines import (
 	currency_fields,
 	describe,
 	flag,
+	item_place,
 	optional_header_fields,
 	party_account_field,
 	tax_table_lines,
@@ -234,7 +236,16 @@ def _plan_lines(doc: Mapping, ctx: MappingContext, problems: Problems) -> tuple[
 	lines.extend(tax_table_lines(rows, computed))
 	write_off = amount_of(doc, "write_off_amount") if doc.get("write_off_account") else ZERO
 	if write_off:
-		lines.append(Line("account", doc.get("write_off_account"), -write_off, "Write off", "write-off"))
+		lines.append(
+			Line(
+				"account",
+				doc.get("write_off_account"),
+				-write_off,
+				"Write off",
+				"Write Off Amount",
+				amount_label="",
+			)
+		)
 	return close_lines(doc, lines, computed, write_off, ctx, problems, "bill")
 
 
@@ -256,7 +267,7 @@ def _item_line(
 		account,
 		amount,
 		description,
-		f"line {position} item {code}",
+		item_place(position, code),
 		role="expense",
 		item_code=code,
 		taxed_by=taxed_by,
@@ -293,8 +304,9 @@ def _application_bank(ctx: MappingContext, problems: Problems) -> QBOAccountRef 
 	if account is None:
 		problems.add(
 			"Applying this return to its original bill needs a zero-amount Bill Payment, and QuickBooks wants a bank "
-			"account on it, but no default bank account is mapped.",
-			f"Choose the default bank account in QuickBooks Settings and map it under Account Mapping, {RETRY}.",
+			"account on it, but the company's Default Bank Account is not set or not mapped.",
+			"Set the Default Bank Account of the Company (Company > Accounts tab) and map it under "
+			f"{ACCOUNT_MAPPING}, {RETRY}.",
 		)
 	return account
 

@@ -40,6 +40,7 @@ from quickbooks_connector.mapping.invoices import (
 	transaction_body,
 )
 from quickbooks_connector.mapping.lines import (
+	TAX_MAPPING,
 	AccountBook,
 	Line,
 	ResolvedLine,
@@ -49,6 +50,7 @@ from quickbooks_connector.mapping.lines import (
 	currency_fields,
 	describe,
 	flag,
+	item_place,
 	optional_header_fields,
 	party_account_field,
 	qty_and_price,
@@ -264,7 +266,7 @@ def _item_lines(
 	distributed: bool,
 ) -> list[Line]:
 	code = row.get("item_code") or row.get("item_name") or ""
-	where = f"line {position} item {code}"
+	where = item_place(position, code)
 	qty = to_decimal(row.get("qty"))
 	amount = money(row.get("net_amount"))
 	rate = to_decimal(row.get("net_rate"))
@@ -311,6 +313,7 @@ def _item_lines(
 				f"Discount on {code}",
 				where,
 				role="discount",
+				amount_label="Discount Amount",
 				**common,
 			)
 		)
@@ -325,7 +328,7 @@ def _additional_discount_lines(
 	account = doc.get("additional_discount_account")
 	if not (discount and account and (accounting or flag(doc, "is_cash_or_non_trade_discount"))):
 		return []
-	where = "additional discount"
+	where = "Additional Discount Amount"
 	groups: dict[tuple[frozenset[str], str | None], Decimal] = {}
 	if accounting and distributed:
 		items = [row for row in doc.get("items") or []]
@@ -337,7 +340,16 @@ def _additional_discount_lines(
 	if remainder:
 		groups[(frozenset(), None)] = groups.get((frozenset(), None), ZERO) + remainder
 	return [
-		Line("account", account, -amount, "Additional discount", where, taxed_by=taxed_by, template=template)
+		Line(
+			"account",
+			account,
+			-amount,
+			"Additional discount",
+			where,
+			taxed_by=taxed_by,
+			template=template,
+			amount_label="",
+		)
 		for (taxed_by, template), amount in groups.items()
 		if amount
 	]
@@ -358,12 +370,21 @@ def _pos_adjustment_lines(doc: Mapping) -> list[Line]:
 	lines = []
 	write_off = _write_off(doc)
 	if write_off:
-		lines.append(Line("account", doc.get("write_off_account"), -write_off, "Write off", "POS write-off"))
+		lines.append(
+			Line(
+				"account",
+				doc.get("write_off_account"),
+				-write_off,
+				"Write off",
+				"Write Off Amount",
+				amount_label="",
+			)
+		)
 	loyalty = _loyalty(doc)
 	if loyalty:
 		account = doc.get("loyalty_redemption_account")
 		lines.append(
-			Line("account", account, -loyalty, "Loyalty points redeemed", "loyalty point redemption")
+			Line("account", account, -loyalty, "Loyalty points redeemed", "Loyalty Amount", amount_label="")
 		)
 	return lines
 
@@ -467,7 +488,7 @@ def _txn_tax_code(doc: Mapping, ctx: MappingContext, problems: Problems) -> dict
 		problems.add(
 			f"The invoice's tax accounts ({', '.join(sorted(accounts))}) map to different QuickBooks tax codes; a US "
 			"invoice carries one.",
-			f"Map them to one combined QuickBooks tax code (tax group) under QuickBooks Settings > Tax Code Mapping, {RETRY}.",
+			f"Map them to one combined QuickBooks tax code (tax group) under {TAX_MAPPING}, {RETRY}.",
 		)
 		return None
 	return next(iter(codes.values())).ref() if codes else None

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from quickbooks_connector.mapping.context import MappingContext
@@ -35,6 +35,9 @@ ON_PREVIOUS_ROW_AMOUNT = "On Previous Row Amount"
 ON_PREVIOUS_ROW_TOTAL = "On Previous Row Total"
 ON_ITEM_QUANTITY = "On Item Quantity"
 RATE_BASED = frozenset({ON_NET_TOTAL, ON_PREVIOUS_ROW_AMOUNT, ON_PREVIOUS_ROW_TOTAL})
+# the taxes table's label on the form, for messages
+SALES_TAXES = "Sales Taxes and Charges"
+PURCHASE_TAXES = "Purchase Taxes and Charges"
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class TaxRow:
 	deduct: bool = False
 	withholding: bool = False
 	in_total: bool = True
+	table: str = SALES_TAXES
 
 
 def sales_tax_rows(doc: Mapping, ctx: MappingContext, *, before_discount: bool) -> list[TaxRow]:
@@ -64,7 +68,8 @@ def purchase_tax_rows(doc: Mapping, ctx: MappingContext) -> list[TaxRow]:
 		in_total = tax.get("category") != "Valuation"
 		if tax.get("add_deduct_tax") == "Deduct":
 			amount = -amount
-		rows.append(_row(position, tax, ctx, amount if in_total else ZERO, in_total))
+		row = _row(position, tax, ctx, amount if in_total else ZERO, in_total)
+		rows.append(replace(row, table=PURCHASE_TAXES))
 	return rows
 
 

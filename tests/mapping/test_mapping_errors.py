@@ -27,10 +27,11 @@ def test_every_unmapped_account_is_named_once_with_all_its_uses():
 	text = str(error)
 	assert text.startswith("Sales Invoice ACC-SINV-2026-00011 cannot be sent to QuickBooks (2 problems).")
 	assert (
-		"ERPNext account 'Sales - WP' (income, line 1 item WIDGET-A; income, line 3 item WIDGET-B) is not mapped to a "
-		"QuickBooks account. Add it under QuickBooks Settings > Account Mapping, then press Retry" in text
+		"ERPNext account 'Sales - WP' (income on Items row 1 (WIDGET-A); income on Items row 3 (WIDGET-B)) is not "
+		"mapped to a QuickBooks account. Add it under QuickBooks Settings > Account Mapping, then press Retry"
+		in text
 	)
-	assert "'Consulting Income - WP' (income, line 2 item CONSULT-HR)" in text
+	assert "'Consulting Income - WP' (income on Items row 2 (CONSULT-HR))" in text
 
 
 def test_bill_names_unmapped_expense_and_tax_accounts():
@@ -40,8 +41,8 @@ def test_bill_names_unmapped_expense_and_tax_accounts():
 			us_context(account_map=without("Cost of Goods Sold - WP", "Input Tax Credit - WP")),
 		)
 	text = str(raised.value)
-	assert "'Cost of Goods Sold - WP' (expense, line 2 item WIDGET-A)" in text
-	assert "'Input Tax Credit - WP' (taxes row 1 (Purchase Tax 8.25%))" in text
+	assert "'Cost of Goods Sold - WP' (expense on Items row 2 (WIDGET-A))" in text
+	assert "'Input Tax Credit - WP' (Purchase Taxes and Charges row 1 (Purchase Tax 8.25%))" in text
 
 
 def test_single_problem_reads_as_one_sentence_with_its_fix():

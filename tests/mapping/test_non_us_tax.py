@@ -60,7 +60,7 @@ def test_two_tax_accounts_mapped_to_different_codes_explain_the_combined_code():
 	text = str(raised.value)
 	assert "'ST 4% - WP' -> PST" in text and "'ST 6% - WP' -> GST" in text
 	assert "one combined QuickBooks tax code" in text
-	assert "line 1 item CONSULT-HR" in text and "line 2 item WIDGET-A" in text
+	assert "Items row 1 (CONSULT-HR)" in text and "Items row 2 (WIDGET-A)" in text
 
 
 def test_item_tax_template_mapping_wins_and_zero_rated_items_get_the_exempt_code():
@@ -85,14 +85,16 @@ def test_unmapped_tax_account_is_named_with_where_it_taxes():
 	ctx = global_context(tax_code_map={"ST 6% - WP": COMBINED})
 	with pytest.raises(MappingError) as raised:
 		Resolved(two_tax_invoice(), ctx)
-	assert "ERPNext tax account 'ST 4% - WP' (taxes line 1 item CONSULT-HR; line 2 item WIDGET-A)" in str(
-		raised.value
-	)
-	assert "QuickBooks Settings > Tax Code Mapping" in str(raised.value)
+	assert (
+		"ERPNext tax account 'ST 4% - WP' (the tax on Items row 1 (CONSULT-HR); Items row 2 (WIDGET-A)) is not "
+		"mapped to a QuickBooks tax code. Add it under QuickBooks Settings > Tax Mapping, then press Retry"
+	) in str(raised.value)
 
 
 def test_untaxed_line_without_an_exempt_code_is_an_actionable_error():
-	with pytest.raises(MappingError, match="exempt/zero-rated tax code"):
+	with pytest.raises(
+		MappingError, match="Tax Code for Untaxed Lines under QuickBooks Settings > Tax Mapping"
+	):
 		Resolved(doc("sales_invoice_eur"), global_context(exempt_tax_code=None))
 
 
