@@ -27,6 +27,7 @@ from quickbooks_connector.qbo.errors import (
 	NetworkError,
 	QBOError,
 	ServerError,
+	UnsendableValueError,
 	error_from_fault,
 	error_from_http,
 	fault_in,
@@ -398,13 +399,18 @@ def _dumps(payload: Any) -> bytes:
 
 def _json_default(value: Any) -> Any:
 	"""Decimals go out as JSON numbers. QBO amounts have at most 15 significant digits, which a float carries
-	exactly (its repr is the shortest round-trip form), so refuse anything longer rather than round it."""
+	exactly (its repr is the shortest round-trip form), so refuse anything longer rather than round it, with a typed
+	error (a ValidationError that is also a ValueError) that says so."""
 	if isinstance(value, Decimal):
 		if not value.is_finite():
-			raise ValueError(f"cannot send {value} to QuickBooks")
+			raise UnsendableValueError(
+				f"The value {value} is not a number QuickBooks can store, so it was not sent"
+			)
 		digits = value.normalize().as_tuple().digits
 		if len(digits) > 15:
-			raise ValueError(f"{value} has more than the 15 significant digits QuickBooks accepts")
+			raise UnsendableValueError(
+				f"The number {value} has more than the 15 significant digits QuickBooks stores, so it was not sent"
+			)
 		return float(value)
 	if isinstance(value, date):
 		return value.isoformat()

@@ -99,6 +99,14 @@ class ValidationError(QBOError):
 	"""QBO rejected the request's content; `element` names the field and `detail` says why. Never retried."""
 
 
+class UnsendableValueError(ValidationError, ValueError):
+	"""The client refused to send a number QuickBooks cannot store exactly (more than 15 significant digits, or not
+	finite); nothing was sent. The mapping checks every value first (mapping/limits.py), so this is the last line of
+	defence. Never retried."""
+
+	action = "Correct the value in ERPNext (cancel and amend the document), then press Retry"
+
+
 class ServerError(QBOError):
 	"""A 5xx or SystemFault inside QBO; usually gone on a later attempt."""
 

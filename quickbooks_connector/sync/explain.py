@@ -69,6 +69,8 @@ def explain(error: Exception, entity: str | None = None, doc_number: str | None 
 			f"QuickBooks says something this document refers to no longer exists or was made inactive ({error.detail or error}). "
 			f"Reactivate it in QuickBooks or correct the mapping in QuickBooks Settings, {RETRY_HINT}",
 		)
+	if isinstance(error, qbo.UnsendableValueError):
+		return Explanation(ErrorKind.PERMANENT, f"{entity or 'Record'} not sent: {error}")
 	if isinstance(error, qbo.QBOError):
 		where = f" (field {error.element})" if getattr(error, "element", None) else ""
 		return Explanation(
