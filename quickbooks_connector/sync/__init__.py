@@ -1,6 +1,6 @@
 """The framework-free sync engine: ERPNext documents in, exactly one QuickBooks record each out."""
 
-from quickbooks_connector.sync.engine import PushEngine, SyncPolicy
+from quickbooks_connector.sync.engine import PushEngine, ResyncRefused, SyncPolicy
 from quickbooks_connector.sync.memory import MemoryPort
 from quickbooks_connector.sync.port import DocumentBusy, DocumentNotFound, SyncPort
 from quickbooks_connector.sync.records import ErrorKind, Status, SyncRecord
@@ -11,6 +11,7 @@ __all__ = [
 	"ErrorKind",
 	"MemoryPort",
 	"PushEngine",
+	"ResyncRefused",
 	"Status",
 	"SyncPolicy",
 	"SyncPort",

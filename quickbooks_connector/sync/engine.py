@@ -25,14 +25,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
 from quickbooks_connector import mapping
 from quickbooks_connector.mapping import MappingContext, MappingError, QBOPayload, Refs, Skip, TxnRef
 from quickbooks_connector.mapping.money import money
-from quickbooks_connector.mapping.naming import MARKER_PREFIX
+from quickbooks_connector.mapping.naming import MARKER_PREFIX, doc_number
 from quickbooks_connector.mapping.payload import MAIN
 from quickbooks_connector.mapping.registry import VOID, pushed_type
 from quickbooks_connector.qbo import BatchOperation, QBOClient
@@ -45,7 +45,7 @@ from quickbooks_connector.qbo.errors import (
 	QBOError,
 	ThrottledError,
 )
-from quickbooks_connector.sync import lookup
+from quickbooks_connector.sync import history, lookup
 from quickbooks_connector.sync.explain import explain
 from quickbooks_connector.sync.idempotency import payload_hash, request_id
 from quickbooks_connector.sync.port import DocumentBusy, SyncPort
@@ -76,6 +76,10 @@ class SyncPolicy:
 				"use Sync to QuickBooks on the document to send it anyway."
 			)
 		return None
+
+
+class ResyncRefused(Exception):
+	"""Sending the document again would duplicate what QuickBooks still holds of it."""
 
 
 class DependencyNotSynced(Exception):
@@ -135,6 +139,34 @@ class PushEngine:
 				self._fail(record, error)
 			self.port.save_record(record)
 			return record
+
+	def resync(self, doctype: str, name: str) -> SyncRecord:
+		"""Send a submitted document again as a new QuickBooks record. Safe only when nothing of it is live in
+		QuickBooks (its record was deleted or voided there); otherwise it would be a duplicate, and ResyncRefused
+		says what is still there."""
+		with self.port.lock(doctype, name):
+			doc = self.port.get_document(doctype, name)
+			if doc.get("docstatus") != 1:
+				raise ResyncRefused(f"{doctype} {name} is not submitted; only submitted documents are sent.")
+			record = self.port.get_record(doctype, name) or SyncRecord(doctype, name)
+			live = self._live_records(record, doc)
+			if live:
+				listed = ", ".join(f"{entity} {row['Id']}" for entity, row in live)
+				raise ResyncRefused(
+					f"QuickBooks still holds {listed} for {doctype} {name}; sending it again would duplicate it. "
+					"Use Retry for a failed document, or delete or void the QuickBooks record first."
+				)
+			record.qbo_id, record.sync_token, record.related = None, None, {}
+			record.generation += 1
+			record.status, record.outcome_unknown, record.error, record.error_kind = (
+				Status.QUEUED,
+				False,
+				None,
+				None,
+			)
+			record.total_mismatch, record.qbo_total, record.qbo_tax = False, None, None
+			self.port.save_record(record)
+		return self.push(doctype, name)
 
 	def push_many(
 		self, documents: Iterable[tuple[str, str]], progress: Callable[[int, int], None] | None = None
@@ -227,8 +259,9 @@ class PushEngine:
 			found = self._find_existing(record, payload)
 			if found:
 				return found
+		payload = _renumbered(payload, record.generation)
 		fingerprint = payload_hash(payload.body)
-		record.request_id = request_id(self.realm_id, record.doctype, record.name, "create", fingerprint)
+		record.request_id = self._request_id(record, "create", fingerprint)
 		record.payload_hash = fingerprint
 		try:
 			return self._write(record, payload.entity, payload.body, record.request_id)
@@ -243,10 +276,11 @@ class PushEngine:
 		"""Who holds the number, as far as QuickBooks tells: another ERPNext document (two long names shortened
 		alike, or a number typed twice) or a record made in QuickBooks."""
 		statement = f"select * from {payload.entity} where DocNumber = {{}}"
-		holders = [row for row in self.client.query(statement, payload.doc_number) if lookup.is_live(row)]
-		notes = [row.get("PrivateNote") or "" for row in holders]
+		holders = list(self.client.query(statement, payload.doc_number))
+		notes = [(row.get("PrivateNote") or "").removeprefix("Voided - ") for row in holders]
 		owner = next((note.split(";")[0] for note in notes if note.startswith(MARKER_PREFIX)), None)
-		what = f"the {payload.entity} numbered {payload.doc_number}"
+		voided = " (voided)" if holders and not any(lookup.is_live(row) for row in holders) else ""
+		what = f"the {payload.entity} numbered {payload.doc_number}{voided}"
 		if owner:
 			return MappingError(
 				f"QuickBooks already holds {what}, which this connector sent for {owner.removeprefix(MARKER_PREFIX)}: "
@@ -265,7 +299,7 @@ class PushEngine:
 			return record.related[key].split(":", 1)[1]
 		found = self._find_existing(record, payload) if record.outcome_unknown else None
 		if not found:
-			rid = request_id(self.realm_id, record.doctype, record.name, key, payload_hash(payload.body))
+			rid = self._request_id(record, key, payload_hash(payload.body))
 			found = self._write(record, payload.entity, payload.body, rid)
 		record.related[key] = f"{payload.entity}:{found['Id']}"
 		self.port.save_record(record)
@@ -275,12 +309,38 @@ class PushEngine:
 		self._write_ahead(record)
 		try:
 			created = self.client.create(entity, body, request_id=rid)
-		except QBOError as error:
+		except Exception as error:
 			if _nothing_written(error):
 				record.outcome_unknown = False
+			self._remember(record, "create", entity, rid, body, error=error)
 			raise
 		record.outcome_unknown = False
+		self._remember(record, "create", entity, rid, body, answer=created)
 		return created
+
+	def _request_id(self, record: SyncRecord, operation: str, fingerprint: str = "") -> str:
+		"""The write's id; a Resync starts a new generation, so QuickBooks does not replay the first record."""
+		if record.generation:
+			operation = f"{operation}#{record.generation}"
+		return request_id(self.realm_id, record.doctype, record.name, operation, fingerprint)
+
+	def _remember(
+		self,
+		record: SyncRecord,
+		operation: str,
+		entity: str,
+		rid: str | None,
+		body: dict | None,
+		answer: dict | None = None,
+		error: Exception | None = None,
+	) -> None:
+		"""Adds a write and its answer to the record's history (saved with the record)."""
+		if error is None:
+			outcome, tid = history.OK, self.client.last_intuit_tid
+		else:
+			outcome, tid = (history.FAULT if _nothing_written(error) else history.UNKNOWN), None
+		entry = history.entry(self.clock(), operation, entity, rid, body, outcome, answer, error, tid)
+		history.append(record.history, entry)
 
 	def _write_ahead(self, record: SyncRecord) -> None:
 		record.outcome_unknown = True
@@ -396,11 +456,16 @@ class PushEngine:
 			return
 		if entity not in PAYERS and self._unapply_payments(entity, row, record):
 			row = self.client.read(entity, qbo_id)
-		rid = request_id(self.realm_id, record.doctype, record.name, f"void:{entity}:{row['Id']}")
-		if pushed_type(record.doctype).undo(entity) == VOID:
-			self.client.void(entity, row["Id"], row["SyncToken"], request_id=rid)
-		else:
-			self.client.delete(entity, row["Id"], row["SyncToken"], request_id=rid)
+		rid = self._request_id(record, f"void:{entity}:{row['Id']}")
+		undo = pushed_type(record.doctype).undo(entity)
+		remove = self.client.void if undo == VOID else self.client.delete
+		body = {"Id": row["Id"], "SyncToken": row["SyncToken"]}
+		try:
+			answer = remove(entity, row["Id"], row["SyncToken"], request_id=rid)
+		except Exception as error:
+			self._remember(record, undo, entity, rid, body, error=error)
+			raise
+		self._remember(record, undo, entity, rid, body, answer=answer)
 
 	def _unapply_payments(self, entity: str, row: dict, record: SyncRecord) -> bool:
 		"""QuickBooks removes no record that payments are applied to. Payments other ERPNext documents sent are
@@ -433,8 +498,13 @@ class PushEngine:
 				)
 			]
 			body = {"Id": payer_id, "SyncToken": payment["SyncToken"], "Line": lines}
-			rid = request_id(self.realm_id, record.doctype, record.name, f"unapply:{payer}:{payer_id}")
-			self.client.update(payer, body, sparse=True, request_id=rid)
+			rid = self._request_id(record, f"unapply:{payer}:{payer_id}")
+			try:
+				answer = self.client.update(payer, body, sparse=True, request_id=rid)
+			except Exception as error:
+				self._remember(record, "unapply", payer, rid, body, error=error)
+				raise
+			self._remember(record, "unapply", payer, rid, body, answer=answer)
 			unapplied = True
 		return unapplied
 
@@ -532,7 +602,7 @@ class PushEngine:
 			operations.append(BatchOperation("create", item.payload.entity, item.payload.body))
 		# Like a single write's id, a batch's covers its content: only the very same batch is ever replayed.
 		names = "|".join(item.record.name for item in chunk)
-		contents = "|".join(item.record.payload_hash for item in chunk)
+		contents = "|".join(f"{item.record.payload_hash}#{item.record.generation}" for item in chunk)
 		batch_id = request_id(self.realm_id, "batch", names, "create", contents)
 		for item in chunk:
 			item.record.request_id = batch_id
@@ -541,6 +611,9 @@ class PushEngine:
 		except Exception as error:
 			refused = _refused_as_a_whole(error)
 			for item in chunk:
+				self._remember(
+					item.record, "batch create", item.payload.entity, batch_id, item.payload.body, error=error
+				)
 				if refused:  # nothing was written: each document gets its own attempt and its own answer
 					item.record.outcome_unknown = False
 				else:
@@ -553,6 +626,15 @@ class PushEngine:
 
 	def _finish_batch_item(self, item: _Prepared, result) -> None:
 		record = item.record
+		self._remember(
+			record,
+			"batch create",
+			item.payload.entity,
+			record.request_id,
+			item.payload.body,
+			result.data,
+			result.error,
+		)
 		if result.ok:
 			record.outcome_unknown = False
 			self._adopt(record, result.data)
@@ -610,6 +692,15 @@ class PushEngine:
 			)
 
 
+def _renumbered(payload: QBOPayload, generation: int) -> QBOPayload:
+	"""A resent document's number: its first record, voided, may still hold the number in QuickBooks."""
+	if not generation or not payload.doc_number:
+		return payload
+	suffix = f"-R{generation}"  # never an amendment's name, which ends in a digit
+	number = doc_number(payload.doc_number + suffix)
+	return replace(payload, body={**payload.body, "DocNumber": number}, doc_number=number)
+
+
 def _push_order(doctype: str) -> int:
 	pushed = pushed_type(doctype)
 	return pushed.push_order if pushed else 1
@@ -625,9 +716,11 @@ def _refused_as_a_whole(error: Exception) -> bool:
 	return not (error.retryable or auth or isinstance(error, NetworkError))
 
 
-def _nothing_written(error: QBOError) -> bool:
-	"""QuickBooks answered and refused (validation, throttling): the write certainly did not happen. Lost answers
-	and server errors leave the outcome open."""
+def _nothing_written(error: Exception) -> bool:
+	"""QuickBooks answered and refused (validation, throttling), or nothing was sent: the write certainly did not
+	happen. Lost answers and server errors leave the outcome open."""
+	if not isinstance(error, QBOError):
+		return True
 	return isinstance(error, ThrottledError) or not error.retryable
 
 

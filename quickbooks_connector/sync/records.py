@@ -49,6 +49,10 @@ class SyncRecord:
 	replaces: str | None = None
 	# Secondary QuickBooks objects created for this document, e.g. {"credit_application": "Payment:42"}.
 	related: dict[str, str] = field(default_factory=dict)
+	# Incremented by each Resync: part of every request id, so QuickBooks does not replay an earlier record.
+	generation: int = 0
+	# Every QuickBooks write for the document, newest last (see sync.history).
+	history: list[dict] = field(default_factory=list)
 
 	@property
 	def is_in_quickbooks(self) -> bool:
