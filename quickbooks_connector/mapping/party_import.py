@@ -2,7 +2,9 @@
 
 - name: DisplayName, without the " (Customer)" / " (Supplier)" suffix this connector adds to a party that is both
   customer and supplier - only when what remains is the party's legal name (CompanyName, or Given + Family name),
-  so a name that merely ends that way is kept.
+  so a name that merely ends that way is kept. A name that is only the connector's own rendering of the linked
+  ERPNext party's name (`is_connector_name`: ':' made '-', whitespace collapsed, the suffix, length cuts) is no
+  change: the importer keeps the ERPNext name rather than write that rendering back.
 - party_type: "Company" when CompanyName is set or no person name is; "Individual" for Given/Family names only.
   Goes to customer_type / supplier_type.
 - Addresses come back with ERPNext Address fieldnames; empty parts and empty addresses are left out. Country codes
@@ -15,9 +17,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+
+from quickbooks_connector.mapping.naming import NAME_MAX, qbo_name
+from quickbooks_connector.mapping.parties import display_name_candidates
 
 _DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 SUFFIXES = {"Customer": " (Customer)", "Vendor": " (Supplier)"}
@@ -103,6 +108,29 @@ def customer_fields(qbo: Mapping) -> PartyFields:
 
 def supplier_fields(qbo: Mapping) -> PartyFields:
 	return _fields(qbo, "Vendor", qbo.get("TaxIdentifier"))
+
+
+def connector_names(name: str) -> set[str]:
+	"""Every name the push gives QuickBooks for an ERPNext party called `name` (its document name, which the push
+	uses for DisplayName, or its customer / supplier name, which becomes CompanyName and PrintOnCheckName):
+	DisplayName with and without the " (Customer)" / " (Supplier)" suffix, and the names cut to 100 characters.
+	Each is what `qbo_name` and `display_name_candidates` (the push's own rules) make of it."""
+	if not (name or "").strip():
+		return set()
+	names = {name.strip()[:NAME_MAX], qbo_name(name, NAME_MAX)}
+	for kind in ("Customer", "Supplier"):
+		names.update(display_name_candidates(name, kind))
+	return names
+
+
+def is_connector_name(qbo_names: Iterable[str | None], erpnext_names: Iterable[str | None]) -> bool:
+	"""True when a name read from QuickBooks (DisplayName, or the name the import derived from it) is only the
+	connector's rendering of one of the ERPNext party's names: importing it would replace ERPNext's name with the
+	connector's transformation of it, which is no change made in QuickBooks."""
+	rendered: set[str] = set()
+	for name in erpnext_names:
+		rendered |= connector_names(name or "")
+	return any(name and name.strip() in rendered for name in qbo_names)
 
 
 def country_name(code: str | None) -> str | None:

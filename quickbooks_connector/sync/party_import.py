@@ -23,7 +23,9 @@ cost nothing but the read.
 
 Matching a QuickBooks record to an ERPNext party: the stored QuickBooks id link first, then the e-mail address,
 then the name (DisplayName without the " (Customer)" / " (Supplier)" suffix the push adds when one party is both,
-see mapping/party_import.py). A party already linked to another QuickBooks record is never matched by e-mail or
+see mapping/party_import.py). An existing party keeps its ERPNext name when the QuickBooks name is only what the
+push made of it (':' as '-', collapsed spaces, the suffix, length cuts: `is_connector_name`); a name changed in
+QuickBooks is imported. A party already linked to another QuickBooks record is never matched by e-mail or
 name. A QuickBooks Customer becomes an ERPNext Customer and a Vendor a Supplier, so a Customer and a Vendor of one
 real party become a Customer and a Supplier of the same name. Inactive in QuickBooks means disabled in ERPNext
 (and active again means enabled). Deleted (merged) records reported by CDC only mark the link; the ERPNext party
@@ -50,7 +52,12 @@ from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Protocol
 
-from quickbooks_connector.mapping.party_import import PartyFields, customer_fields, supplier_fields
+from quickbooks_connector.mapping.party_import import (
+	PartyFields,
+	customer_fields,
+	is_connector_name,
+	supplier_fields,
+)
 from quickbooks_connector.qbo import QBOClient
 from quickbooks_connector.qbo.errors import QBOError, ValidationError
 
@@ -91,6 +98,7 @@ class ExistingParty:
 	qbo_id: str | None = None  # the QuickBooks record of its own kind it is linked to, if any
 	imported_version: datetime | None = None  # MetaData.LastUpdatedTime of the last imported version
 	modified_at_import: datetime | None = None  # the party's `modified` right after that import
+	party_name: str | None = None  # customer_name / supplier_name (the document `name` when not given)
 
 
 @dataclass(frozen=True)
@@ -313,6 +321,7 @@ class PartyImporter:
 		if matched_by == "link" and _seen(existing.imported_version, version):
 			return outcome(Action.UNCHANGED, existing.name)
 		note = None if matched_by == "link" else f"matched an existing {party_type} by {matched_by}"
+		fields = _keeping_erpnext_name(fields, existing, qbo_name)
 		if _quickbooks_wins(existing, version):
 			self.port.update(party_type, existing.name, fields)
 			self.port.link(entity, fields.qbo_id, party_type, existing.name, version, imported=True)
@@ -371,6 +380,17 @@ def _quickbooks_wins(existing: ExistingParty, version: datetime | None) -> bool:
 	if existing.modified_at_import is not None and existing.modified == existing.modified_at_import:
 		return True
 	return version is not None and version > _aware(existing.modified, "ExistingParty.modified")
+
+
+def _keeping_erpnext_name(fields: PartyFields, existing: ExistingParty, qbo_name: str | None) -> PartyFields:
+	"""The fields with the party's ERPNext name when QuickBooks holds only the connector's rendering of it: the
+	import must never write the connector's own transformation of ERPNext data back over that data."""
+	erpnext_name = existing.party_name or existing.name
+	if fields.name != erpnext_name and is_connector_name(
+		(qbo_name, fields.name), (existing.name, existing.party_name)
+	):
+		return replace(fields, name=erpnext_name)
+	return fields
 
 
 def _seen(imported: datetime | None, version: datetime | None) -> bool:
