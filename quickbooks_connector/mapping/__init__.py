@@ -5,10 +5,12 @@ from quickbooks_connector.mapping.accounts import qbo_account_type
 from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef, QBOTaxCodeRef
 from quickbooks_connector.mapping.documents import (
 	SUPPORTED_DOCTYPES,
+	PlannedDocument,
 	build_followups,
 	build_payload,
 	build_prerequisites,
 	dependencies,
+	plan,
 )
 from quickbooks_connector.mapping.errors import MappingError, Problem
 from quickbooks_connector.mapping.naming import doc_number, is_ours, private_note
@@ -43,6 +45,7 @@ __all__ = [
 	"MappingError",
 	"PartyFields",
 	"PartySpec",
+	"PlannedDocument",
 	"Problem",
 	"QBOAccountRef",
 	"QBOPayload",
@@ -65,6 +68,7 @@ __all__ = [
 	"is_ours",
 	"item_name_candidates",
 	"item_payload",
+	"plan",
 	"private_note",
 	"qbo_account_type",
 	"supplier_fields",

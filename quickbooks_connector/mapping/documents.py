@@ -1,80 +1,89 @@
-"""One entry point per step for every ERPNext doctype the connector pushes.
+"""One entry point per step for every ERPNext doctype the connector pushes (see registry.py for which).
 
-The engine, for one submitted document:
+A document is planned once; the plan goes to every step:
 
-	deps = dependencies(doc, ctx)                 # Dependencies, or Skip -> record Skipped with deps.reason
-	...ensure deps.party / deps.items / deps.linked in QuickBooks, fill a Refs...
-	for extra in build_prerequisites(doc, ctx, refs):   # e.g. a payment's deduction journal
+	planned = plan(doc, ctx)                      # PlannedDocument, or Skip -> record Skipped with its reason
+	deps = dependencies(planned)                  # ensure deps.party / deps.items / deps.linked, fill a Refs
+	for extra in build_prerequisites(planned, refs):   # e.g. a payment's deduction journal
 		refs.companions[extra.key] = create(extra)
-	payload = build_payload(doc, ctx, refs)       # QBOPayload (or Skip)
+	payload = build_payload(planned, refs)        # the document's own record
 	qbo_id = create(payload)
-	for extra in build_followups(doc, ctx, refs, qbo_id):  # credit applications, POS payments, "Is Paid" payments
+	for extra in build_followups(planned, refs, qbo_id):  # credit applications, POS payments, "Is Paid" payments
 		create(extra)
 
+The engine walks these steps in one place for a single push, a batch and the pre-submit check (sync.steps).
 Every function is pure and deterministic (same document and settings -> same payloads), raises MappingError with
 all of a document's problems, and never talks to QuickBooks. Every payload they return has passed
-`limits.check_payload`: QuickBooks can hold each of its numbers and will total it as ERPNext does. "POS Invoice" documents post nothing to the ledger
-(ERPNext consolidates them into a Sales Invoice, which is what gets pushed), so they are skipped.
+`limits.check_payload`: QuickBooks can hold each of its numbers and will total it as ERPNext does. "POS Invoice"
+documents post nothing to the ledger (ERPNext consolidates them into a Sales Invoice, which is what gets pushed),
+so they are skipped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import ModuleType
+from dataclasses import dataclass
+from typing import Any
 
-from quickbooks_connector.mapping import payment, purchase, sales
 from quickbooks_connector.mapping.context import MappingContext
 from quickbooks_connector.mapping.limits import check_payload
 from quickbooks_connector.mapping.payload import QBOPayload, Skip
 from quickbooks_connector.mapping.refs import Dependencies, Refs
+from quickbooks_connector.mapping.registry import PUSHED_DOCTYPES, Mapper, pushed_type
 
-_MAPPERS: dict[str, ModuleType] = {
-	sales.DOCTYPE: sales,
-	purchase.DOCTYPE: purchase,
-	payment.DOCTYPE: payment,
-}
-SUPPORTED_DOCTYPES = tuple(_MAPPERS)
+SUPPORTED_DOCTYPES = PUSHED_DOCTYPES
 
 
-def _skip(doc: Mapping) -> Skip | None:
+@dataclass(frozen=True)
+class PlannedDocument:
+	"""A document with its mapper's plan: what every later step works from."""
+
+	doc: Mapping
+	ctx: MappingContext
+	mapper: Mapper
+	plan: Any
+
+	@property
+	def subject(self) -> str:
+		return f"{self.doc['doctype']} {self.doc['name']}"
+
+
+def plan(doc: Mapping, ctx: MappingContext) -> PlannedDocument | Skip:
 	doctype = doc.get("doctype")
 	if doctype == "POS Invoice":
 		return Skip(
 			f"POS Invoice {doc.get('name')} posts nothing to the ledger; the Sales Invoice ERPNext consolidates it "
 			"into at POS closing is what gets sent to QuickBooks."
 		)
-	if doctype not in _MAPPERS:
+	pushed = pushed_type(doctype)
+	if pushed is None:
 		return Skip(f"{doctype} {doc.get('name')} is not a document type the connector sends to QuickBooks.")
-	return None
+	planned = pushed.mapper.plan(doc, ctx)
+	if isinstance(planned, Skip):
+		return planned
+	return PlannedDocument(doc, ctx, pushed.mapper, planned)
 
 
-def dependencies(doc: Mapping, ctx: MappingContext) -> Dependencies | Skip:
-	return _skip(doc) or _MAPPERS[doc["doctype"]].dependencies(doc, ctx)
+def dependencies(planned: PlannedDocument) -> Dependencies:
+	return planned.mapper.dependencies(planned.plan, planned.doc, planned.ctx)
 
 
-def build_prerequisites(doc: Mapping, ctx: MappingContext, refs: Refs) -> list[QBOPayload]:
-	if _skip(doc):
-		return []
-	return _checked(doc, _MAPPERS[doc["doctype"]].build_prerequisites(doc, ctx, refs))
+def build_prerequisites(planned: PlannedDocument, refs: Refs) -> list[QBOPayload]:
+	extras = planned.mapper.build_prerequisites(planned.plan, planned.doc, planned.ctx, refs)
+	return _checked(planned, extras)
 
 
-def build_payload(doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload | Skip:
-	skip = _skip(doc)
-	if skip:
-		return skip
-	payload = _MAPPERS[doc["doctype"]].build_payload(doc, ctx, refs)
-	if isinstance(payload, QBOPayload):
-		_checked(doc, [payload])
-	return payload
+def build_payload(planned: PlannedDocument, refs: Refs) -> QBOPayload:
+	payload = planned.mapper.build_payload(planned.plan, planned.doc, planned.ctx, refs)
+	return _checked(planned, [payload])[0]
 
 
-def build_followups(doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str) -> list[QBOPayload]:
-	if _skip(doc):
-		return []
-	return _checked(doc, _MAPPERS[doc["doctype"]].build_followups(doc, ctx, refs, qbo_id))
+def build_followups(planned: PlannedDocument, refs: Refs, qbo_id: str) -> list[QBOPayload]:
+	extras = planned.mapper.build_followups(planned.plan, planned.doc, planned.ctx, refs, qbo_id)
+	return _checked(planned, extras)
 
 
-def _checked(doc: Mapping, payloads: list[QBOPayload]) -> list[QBOPayload]:
+def _checked(planned: PlannedDocument, payloads: list[QBOPayload]) -> list[QBOPayload]:
 	for payload in payloads:
-		check_payload(payload, f"{doc['doctype']} {doc['name']}")
+		check_payload(payload, planned.subject)
 	return payloads

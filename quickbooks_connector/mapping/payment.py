@@ -226,10 +226,7 @@ def _deduction_account(row: Mapping, accounts: AccountBook) -> QBOAccountRef | N
 	return accounts.get(row.get("account"), f"deduction '{row.get('description') or row.get('account')}'")
 
 
-def dependencies(doc: Mapping, ctx: MappingContext) -> Dependencies | Skip:
-	planned = plan(doc, ctx)
-	if isinstance(planned, Skip):
-		return planned
+def dependencies(planned: PaymentPlan, doc: Mapping, ctx: MappingContext) -> Dependencies:
 	if planned.kind == "Transfer":
 		return Dependencies(party=None)
 	linked = tuple(
@@ -239,9 +236,10 @@ def dependencies(doc: Mapping, ctx: MappingContext) -> Dependencies | Skip:
 	return Dependencies(party=PartySpec(planned.kind, planned.party, planned.currency), linked=linked)
 
 
-def build_prerequisites(doc: Mapping, ctx: MappingContext, refs: Refs) -> list[QBOPayload]:
-	planned = plan(doc, ctx)
-	if isinstance(planned, Skip) or planned.kind == "Transfer" or not planned.deductions:
+def build_prerequisites(
+	planned: PaymentPlan, doc: Mapping, ctx: MappingContext, refs: Refs
+) -> list[QBOPayload]:
+	if planned.kind == "Transfer" or not planned.deductions:
 		return []
 	body = build_deduction_journal(
 		party_kind=planned.kind,
@@ -261,10 +259,7 @@ def build_prerequisites(doc: Mapping, ctx: MappingContext, refs: Refs) -> list[Q
 	]
 
 
-def build_payload(doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload | Skip:
-	planned = plan(doc, ctx)
-	if isinstance(planned, Skip):
-		return planned
+def build_payload(planned: PaymentPlan, doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload:
 	if planned.kind == "Transfer":
 		return _transfer_payload(planned, ctx)
 	lines = [_allocation_line(allocation, refs, planned.kind) for allocation in planned.allocations]
@@ -306,7 +301,9 @@ def build_payload(doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload |
 	return QBOPayload("BillPayment", body, doc_number(planned.name), planned.total, origins=tuple(origins))
 
 
-def build_followups(doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str) -> list[QBOPayload]:
+def build_followups(
+	planned: PaymentPlan, doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str
+) -> list[QBOPayload]:
 	return []
 
 

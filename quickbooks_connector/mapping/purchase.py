@@ -89,22 +89,16 @@ def plan(doc: Mapping, ctx: MappingContext) -> Plan | Skip:
 	)
 
 
-def dependencies(doc: Mapping, ctx: MappingContext) -> Dependencies | Skip:
-	planned = plan(doc, ctx)
-	if isinstance(planned, Skip):
-		return planned
+def dependencies(planned: Plan, doc: Mapping, ctx: MappingContext) -> Dependencies:
 	party = PartySpec("Vendor", planned.party, planned.currency)
 	return Dependencies(party=party, linked=original_link(DOCTYPE, doc, "bill"))
 
 
-def build_prerequisites(doc: Mapping, ctx: MappingContext, refs: Refs) -> list[QBOPayload]:
+def build_prerequisites(planned: Plan, doc: Mapping, ctx: MappingContext, refs: Refs) -> list[QBOPayload]:
 	return []
 
 
-def build_payload(doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload | Skip:
-	planned = plan(doc, ctx)
-	if isinstance(planned, Skip):
-		return planned
+def build_payload(planned: Plan, doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload:
 	body = transaction_body(
 		planned,
 		ctx,
@@ -116,10 +110,9 @@ def build_payload(doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload |
 	return planned.payload(body)
 
 
-def build_followups(doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str) -> list[QBOPayload]:
-	planned = plan(doc, ctx)
-	if isinstance(planned, Skip):
-		return []
+def build_followups(
+	planned: Plan, doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str
+) -> list[QBOPayload]:
 	vendor_id = refs.require_party()
 	currency = currency_fields(planned.currency, planned.exchange_rate, ctx)
 	# on the bill's payable, or QuickBooks would pay it from its default A/P account

@@ -10,32 +10,41 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from quickbooks_connector.mapping import payment, purchase, sales
 from quickbooks_connector.mapping.context import MappingContext
-from quickbooks_connector.mapping.payload import QBOPayload, Skip
+from quickbooks_connector.mapping.payload import QBOPayload
 from quickbooks_connector.mapping.refs import Dependencies, Refs
 
 VOID, DELETE = "void", "delete"
 
 
 class Mapper(Protocol):
-	"""What a mapper module provides, step by step, for one submitted document (see documents.py for the flow).
-	Every function is pure: same document and settings, same answer."""
+	"""What a mapper module provides for one submitted document (see documents.py for the flow). The document is
+	planned once; every step gets that plan (of the mapper's own type) with the document and the settings. Every
+	function is pure: same document and settings, same answer."""
 
 	DOCTYPE: str
 
-	def dependencies(self, doc: Mapping, ctx: MappingContext) -> Dependencies | Skip:
-		"""The party, items and other documents that must be in QuickBooks first (or why it is not sent)."""
+	def plan(self, doc: Mapping, ctx: MappingContext) -> Any:
+		"""The document checked and resolved against the mappings (raises MappingError with every problem), or
+		Skip with the reason it is not sent."""
 
-	def build_prerequisites(self, doc: Mapping, ctx: MappingContext, refs: Refs) -> list[QBOPayload]:
+	def dependencies(self, planned: Any, doc: Mapping, ctx: MappingContext) -> Dependencies:
+		"""The party, items and other documents that must be in QuickBooks first."""
+
+	def build_prerequisites(
+		self, planned: Any, doc: Mapping, ctx: MappingContext, refs: Refs
+	) -> list[QBOPayload]:
 		"""Companion records the main record refers to (a payment's deduction journal)."""
 
-	def build_payload(self, doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload | Skip:
+	def build_payload(self, planned: Any, doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload:
 		"""The document's own QuickBooks record."""
 
-	def build_followups(self, doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str) -> list[QBOPayload]:
+	def build_followups(
+		self, planned: Any, doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str
+	) -> list[QBOPayload]:
 		"""Companion records that refer to the main record (credit applications, payments made at once)."""
 
 

@@ -91,10 +91,7 @@ def plan(doc: Mapping, ctx: MappingContext) -> Plan | Skip:
 	)
 
 
-def dependencies(doc: Mapping, ctx: MappingContext) -> Dependencies | Skip:
-	planned = plan(doc, ctx)
-	if isinstance(planned, Skip):
-		return planned
+def dependencies(planned: Plan, doc: Mapping, ctx: MappingContext) -> Dependencies:
 	items: dict[str, ItemSpec] = {}
 	for resolved in planned.lines:
 		spec = _item_spec(resolved)
@@ -106,14 +103,11 @@ def dependencies(doc: Mapping, ctx: MappingContext) -> Dependencies | Skip:
 	)
 
 
-def build_prerequisites(doc: Mapping, ctx: MappingContext, refs: Refs) -> list[QBOPayload]:
+def build_prerequisites(planned: Plan, doc: Mapping, ctx: MappingContext, refs: Refs) -> list[QBOPayload]:
 	return []
 
 
-def build_payload(doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload | Skip:
-	planned = plan(doc, ctx)
-	if isinstance(planned, Skip):
-		return planned
+def build_payload(planned: Plan, doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload:
 	body = transaction_body(
 		planned,
 		ctx,
@@ -130,10 +124,9 @@ def build_payload(doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload |
 	return planned.payload(body)
 
 
-def build_followups(doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str) -> list[QBOPayload]:
-	planned = plan(doc, ctx)
-	if isinstance(planned, Skip):
-		return []
+def build_followups(
+	planned: Plan, doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str
+) -> list[QBOPayload]:
 	customer_id = refs.require_party()
 	currency = currency_fields(planned.currency, planned.exchange_rate, ctx)
 	# on the invoice's receivable, or QuickBooks would settle it from its default A/R account

@@ -31,6 +31,7 @@ from decimal import Decimal
 
 from quickbooks_connector import mapping
 from quickbooks_connector.mapping import MappingContext, MappingError, QBOPayload, Refs, Skip, TxnRef
+from quickbooks_connector.mapping.documents import PlannedDocument
 from quickbooks_connector.mapping.money import money
 from quickbooks_connector.mapping.naming import MARKER_PREFIX, doc_number
 from quickbooks_connector.mapping.payload import MAIN
@@ -52,6 +53,7 @@ from quickbooks_connector.sync.port import DocumentBusy, SyncPort
 from quickbooks_connector.sync.records import ErrorKind, Status, SyncRecord
 from quickbooks_connector.sync.resolve import Resolver
 from quickbooks_connector.sync.retry_policy import next_retry_at
+from quickbooks_connector.sync.steps import finish, prepare
 
 PAYERS = frozenset({"Payment", "BillPayment"})
 BEFORE, AFTER = "before:", "after:"
@@ -91,10 +93,53 @@ class DependencyNotSynced(Exception):
 @dataclass
 class _Prepared:
 	record: SyncRecord
-	doc: dict
+	planned: PlannedDocument
 	refs: Refs
 	payload: QBOPayload
 	operation: BatchOperation | None = field(default=None)
+
+
+class _OneByOne:
+	"""The steps of a single push: dependencies pushed first, companions written (or found) one by one."""
+
+	def __init__(self, engine: PushEngine, record: SyncRecord, chain: tuple) -> None:
+		self.engine, self.record, self.chain = engine, record, chain
+
+	def refs(self, deps: mapping.Dependencies) -> Refs:
+		return self.engine._resolve(deps, self.chain)
+
+	def prerequisite(self, payload: QBOPayload) -> str:
+		return self.engine._create_companion(self.record, BEFORE, payload)
+
+	def followup(self, payload: QBOPayload) -> None:
+		capped = self.engine._capped(payload)
+		if capped:
+			self.engine._create_companion(self.record, AFTER, capped)
+
+
+class NeedsOneByOne(Exception):
+	"""The document cannot go in a batch (a linked document not in QuickBooks yet, a companion to write first)."""
+
+
+class _InBatch:
+	"""The steps while a backfill prepares a batch: only documents whose links are already in QuickBooks and that
+	need no companion before their own record fit; the others go one by one."""
+
+	def __init__(self, engine: PushEngine, ref: tuple[str, str]) -> None:
+		self.engine, self.ref = engine, ref
+
+	def refs(self, deps: mapping.Dependencies) -> Refs:
+		for linked in deps.linked:
+			record = self.engine.port.get_record(linked.doctype, linked.name)
+			if not (record and record.status == Status.SYNCED):
+				raise NeedsOneByOne
+		return self.engine._resolve(deps, (self.ref,))
+
+	def prerequisite(self, payload: QBOPayload) -> str:
+		raise NeedsOneByOne
+
+	def followup(self, payload: QBOPayload) -> None:
+		raise NeedsOneByOne
 
 
 class PushEngine:
@@ -200,23 +245,15 @@ class PushEngine:
 	def _push_record(self, record: SyncRecord, manual: bool, chain: tuple) -> None:
 		doc = self.port.get_document(record.doctype, record.name)
 		skip = self._skip_reason(doc, manual)
-		if skip:
-			return self._skip(record, skip)
-		refs = self._resolve(mapping.dependencies(doc, self.ctx), chain)
-		if isinstance(refs, Skip):
-			return self._skip(record, refs.reason)
-		for extra in mapping.build_prerequisites(doc, self.ctx, refs):
-			refs.companions[extra.key] = self._create_companion(record, BEFORE, extra)
-		payload = mapping.build_payload(doc, self.ctx, refs)
-		if isinstance(payload, Skip):
-			return self._skip(record, payload.reason)
+		planned = mapping.plan(doc, self.ctx) if not skip else Skip(skip)
+		if isinstance(planned, Skip):
+			return self._skip(record, planned.reason)
+		steps = _OneByOne(self, record, chain)
+		refs, payload = prepare(planned, steps)
 		self._describe(record, doc, payload)
 		if not record.qbo_id:
 			self._adopt(record, self._create_main(record, payload))
-		for extra in mapping.build_followups(doc, self.ctx, refs, record.qbo_id):
-			capped = self._capped(extra)
-			if capped:
-				self._create_companion(record, AFTER, capped)
+		finish(planned, refs, record.qbo_id, steps)
 		self._succeed(record)
 
 	def _skip_reason(self, doc: dict, manual: bool) -> str | None:
@@ -226,9 +263,7 @@ class PushEngine:
 			return "Not submitted; only submitted documents are sent to QuickBooks."
 		return self.policy.skip_reason(doc, manual)
 
-	def _resolve(self, deps: mapping.Dependencies | Skip, chain: tuple) -> Refs | Skip:
-		if isinstance(deps, Skip):
-			return deps
+	def _resolve(self, deps: mapping.Dependencies, chain: tuple) -> Refs:
 		refs = Refs()
 		if deps.party:
 			refs.party_id = self.resolver.party(deps.party)
@@ -540,25 +575,16 @@ class PushEngine:
 		record = self.port.get_record(doctype, name) or SyncRecord(doctype, name)
 		if record.status in (Status.SYNCED, Status.VOIDED):
 			return record
-		if record.outcome_unknown or record.related:
+		if record.outcome_unknown or record.related or self._skip_reason(doc, False):
 			return self.push(doctype, name)
 		try:
-			deps = mapping.dependencies(doc, self.ctx)
-			if self._skip_reason(doc, False) or isinstance(deps, Skip) or not self._linked_ready(deps):
+			planned = mapping.plan(doc, self.ctx)
+			if isinstance(planned, Skip):
 				return self.push(doctype, name)
-			refs = self._resolve(deps, ((doctype, name),))
-			if mapping.build_prerequisites(doc, self.ctx, refs):
-				return self.push(doctype, name)
-			payload = mapping.build_payload(doc, self.ctx, refs)
+			refs, payload = prepare(planned, _InBatch(self, (doctype, name)))
 		except Exception:
 			return self.push(doctype, name)  # the one-by-one path records the failure with its explanation
-		if isinstance(payload, Skip):
-			return self.push(doctype, name)
-		return _Prepared(record, doc, refs, payload)
-
-	def _linked_ready(self, deps: mapping.Dependencies) -> bool:
-		records = (self.port.get_record(linked.doctype, linked.name) for linked in deps.linked)
-		return all(record and record.status == Status.SYNCED for record in records)
+		return _Prepared(record, planned, refs, payload)
 
 	def _create_batch(self, chunk: list[_Prepared]) -> list[SyncRecord]:
 		"""One batch call for the chunk's documents that nobody touched since they were prepared; the others, and
@@ -596,7 +622,7 @@ class PushEngine:
 		operations = []
 		for item in chunk:
 			self._begin_attempt(item.record)
-			self._describe(item.record, item.doc, item.payload)
+			self._describe(item.record, item.planned.doc, item.payload)
 			item.record.payload_hash = payload_hash(item.payload.body)
 			self._write_ahead(item.record)
 			operations.append(BatchOperation("create", item.payload.entity, item.payload.body))
@@ -638,8 +664,7 @@ class PushEngine:
 		if result.ok:
 			record.outcome_unknown = False
 			self._adopt(record, result.data)
-			followups = mapping.build_followups(item.doc, self.ctx, item.refs, record.qbo_id)
-			if followups:
+			if mapping.build_followups(item.planned, item.refs, record.qbo_id):
 				self.port.save_record(record)
 				record = self.push(record.doctype, record.name)  # finishes the companions one by one
 				item.record = record

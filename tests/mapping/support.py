@@ -22,6 +22,7 @@ from quickbooks_connector.mapping import (
 	build_payload,
 	build_prerequisites,
 	dependencies,
+	plan,
 	qbo_account_type,
 )
 from quickbooks_connector.mapping.money import money, to_decimal
@@ -99,13 +100,14 @@ class Resolved:
 
 	def __init__(self, document: dict, ctx: MappingContext, linked_entities: dict[str, str] | None = None):
 		self.ctx = ctx
-		self.deps = dependencies(document, ctx)
+		self.planned = plan(document, ctx)
 		self.refs = Refs(party_id="P1")
 		self.items = {}
 		self.prerequisites, self.followups = [], []
-		if isinstance(self.deps, Skip):
-			self.payload = self.deps
+		if isinstance(self.planned, Skip):
+			self.deps = self.payload = self.planned
 			return
+		self.deps = dependencies(self.planned)
 		for number, spec in enumerate(self.deps.items, start=1):
 			self.refs.item_ids[spec.key] = f"I{number}"
 			self.items[f"I{number}"] = spec
@@ -113,11 +115,11 @@ class Resolved:
 			default = "Bill" if linked.doctype == "Purchase Invoice" else "Invoice"
 			entity = (linked_entities or {}).get(linked.name, default)
 			self.refs.linked[(linked.doctype, linked.name)] = TxnRef(entity, f"T{number}")
-		self.prerequisites = build_prerequisites(document, ctx, self.refs)
+		self.prerequisites = build_prerequisites(self.planned, self.refs)
 		for number, extra in enumerate(self.prerequisites, start=1):
 			self.refs.companions[extra.key] = f"C{number}"
-		self.payload = build_payload(document, ctx, self.refs)
-		self.followups = build_followups(document, ctx, self.refs, "NEW")
+		self.payload = build_payload(self.planned, self.refs)
+		self.followups = build_followups(self.planned, self.refs, "NEW")
 
 	def ledger(self, *payloads: QBOPayload) -> Ledger:
 		ledger = Ledger(self)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from quickbooks_connector.mapping import QBOPayload, Skip, dependencies, is_ours
+from quickbooks_connector.mapping import QBOPayload, Skip, is_ours, plan
 from quickbooks_connector.mapping.money import money
 from quickbooks_connector.sample_data import pushed
 
@@ -93,7 +93,7 @@ def test_expected_total_is_what_the_party_account_moves(label):
 def test_every_other_sample_document_is_skipped_with_a_reason(label):
 	"""Journal entries, stock documents and refunds are not pushed: the sync record says why."""
 	document = samples().documents[label]
-	skip = dependencies(document, us_context(label))
+	skip = plan(document, us_context(label))
 	assert isinstance(skip, Skip)
 	assert document["name"] in skip.reason and "connector" in skip.reason
 

@@ -361,9 +361,9 @@ def test_tax_on_the_freight_only_and_a_per_unit_fee():
 
 
 def test_pos_invoice_documents_and_unknown_doctypes_are_skipped():
-	from quickbooks_connector.mapping import build_payload, dependencies
+	from quickbooks_connector.mapping import plan
 
 	pos = {**doc("sales_invoice_basic_taxed"), "doctype": "POS Invoice"}
-	assert "consolidates" in dependencies(pos, us_context()).reason
+	assert "consolidates" in plan(pos, us_context()).reason
 	journal = {"doctype": "Journal Entry", "name": "ACC-JV-2026-00001"}
-	assert isinstance(build_payload(journal, us_context(), None), Skip)
+	assert isinstance(plan(journal, us_context()), Skip)
