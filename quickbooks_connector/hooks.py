@@ -14,6 +14,10 @@ export_python_type_annotations = True
 after_install = "quickbooks_connector.install.after_install"
 before_uninstall = "quickbooks_connector.install.before_uninstall"
 
+# The QuickBooks workspace's per-company connection block: a Custom HTML Block belongs to no module, so it
+# ships as a fixture (the workspace and its number cards are module files).
+fixtures = [{"dt": "Custom HTML Block", "filters": [["name", "in", ["QuickBooks Connections"]]]}]
+
 # Hooks only decide and enqueue: QuickBooks is never called inside a submit or cancel.
 _PUSHED_DOCTYPE_EVENTS = {
 	"before_submit": "quickbooks_connector.quickbooks_connector.validation.check_before_submit",
