@@ -17,7 +17,8 @@ class EmulatorAdmin:
 		self._call("POST", "reset")
 
 	def create_realm(self, **options: Any) -> str:
-		"""Options: country, home_currency, multicurrency, custom_txn_numbers, allow_discount, company_name."""
+		"""Options: country, home_currency, multicurrency, custom_txn_numbers, allow_discount, company_name,
+		preferences (Preferences sections), sample_data."""
 		return self._call("POST", "realms", options)["realm_id"]
 
 	def issue_tokens(self, realm_id: str) -> dict[str, Any]:

@@ -23,7 +23,17 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from quickbooks_connector.emulator import cdc, codec, entities, faults, query
+from quickbooks_connector.emulator import (
+	attachments,
+	cdc,
+	codec,
+	currencies,
+	entities,
+	faults,
+	preferences,
+	query,
+	taxservice,
+)
 from quickbooks_connector.emulator.clock import Clock, iso_datetime
 from quickbooks_connector.emulator.records import WriteContext, WriteOptions
 from quickbooks_connector.emulator.store import LoggedResponse, Realm
@@ -38,6 +48,8 @@ class ApiRequest:
 	parts: tuple[str, ...]  # path segments after /v3/company/{realmId}/
 	params: dict[str, str]
 	body: bytes
+	content_type: str = "application/json"
+	base_url: str = ""  # scheme and host the client used (for links the emulator hands out)
 
 	def statement(self) -> str:
 		"""A query's text: the ``query`` parameter of a GET, or the ``application/text`` body of a POST."""
@@ -74,24 +86,135 @@ class AccountingAPI:
 	def _dispatch(self, realm: Realm, request: ApiRequest) -> dict[str, Any]:
 		head = request.parts[0].lower() if request.parts else ""
 		method, size = request.method, len(request.parts)
+		now = self.clock.now()
 		if head == "query" and size == 1 and method in ("GET", "POST"):
-			return self._envelope("QueryResponse", query.run(realm, request.statement()))
+			response = query.run(realm, request.statement())
+			return self._envelope("QueryResponse", self._present_query(realm, response, request))
 		if head == "cdc" and size == 1 and method == "GET":
-			responses = cdc.changes(realm, request.params, self.clock.now())
-			return self._envelope("CDCResponse", [{"QueryResponse": responses}])
+			responses = cdc.changes(realm, request.params, now)
+			return self._envelope(
+				"CDCResponse", [{"QueryResponse": self._present_cdc(realm, responses, request)}]
+			)
 		if head == "batch" and size == 1 and method == "POST":
 			return self._envelope("BatchItemResponse", self._batch(realm, request))
 		if head == "companyinfo" and method == "GET" and request.parts[1:] == (realm.id,):
 			return self._envelope("CompanyInfo", entities.read(realm, "CompanyInfo", "1"))
+		if head == "companyinfo" and size == 1 and method == "POST":
+			return self._envelope(
+				"CompanyInfo",
+				preferences.update_company_info(self._ctx(realm, request), _json_object(request.body)),
+			)
 		if head == "preferences" and size == 1 and method == "GET":
 			return self._envelope("Preferences", entities.read(realm, "Preferences", "1"))
+		if head == "preferences" and size == 1 and method == "POST":
+			body = _json_object(request.body)
+			return self._envelope("Preferences", preferences.update(self._ctx(realm, request), body))
+		if head == "exchangerate" and size == 1 and method == "GET":
+			rate = currencies.read_rate(realm, _lower_keys(request.params), WriteContext(realm, now).today())
+			return self._envelope("ExchangeRate", entities.present(realm, "ExchangeRate", rate))
+		if head == "exchangerate" and size == 1 and method == "POST":
+			rate = currencies.write_rate(self._ctx(realm, request), _json_object(request.body))
+			return self._envelope("ExchangeRate", entities.present(realm, "ExchangeRate", rate))
+		if (
+			head == "taxservice"
+			and request.parts[1:]
+			and request.parts[1].lower() == "taxcode"
+			and method == "POST"
+		):
+			return taxservice.create_tax_code(
+				self._ctx(realm, request), _json_object(request.body), entities.insert
+			)
+		if head == "upload" and size == 1 and method == "POST":
+			return self._envelope("AttachableResponse", self._upload(realm, request))
+		if head == "download" and size == 2 and method == "GET":
+			attachable = entities.read(realm, "Attachable", request.parts[1])
+			if not attachable.get("_HasFile"):
+				raise faults.not_found(f"Attachable {attachable['Id']} has no file.")
+			return RawResult(attachments.download_link(request.base_url, realm.id, attachable["Id"], now))
 		entity = entities.ENTITY_PATHS.get(head)
 		if entity and size == 2 and method == "GET":
-			return self._envelope(entity, entities.read(realm, entity, request.parts[1]))
+			obj = entities.read(realm, entity, request.parts[1])
+			return self._envelope(entity, self._present(realm, entity, obj, request))
 		if entity and size == 1 and method == "POST":
 			payload = _json_object(request.body)
-			return self._envelope(entity, self._write(realm, entity, request.params, payload))
+			obj = self._write(realm, entity, request.params, payload)
+			return self._envelope(entity, self._present(realm, entity, obj, request))
+		if (
+			head in ("invoice", "salesreceipt", "estimate", "creditmemo", "refundreceipt", "purchaseorder")
+			and size == 3
+		):
+			raise faults.unsupported(
+				f"Operation {method} /{'/'.join(request.parts)} (PDF and e-mail) is not emulated."
+			)
 		raise faults.unsupported(f"Operation {method} /{'/'.join(request.parts)} is not supported.")
+
+	def _ctx(self, realm: Realm, request: ApiRequest) -> WriteContext:
+		return WriteContext(realm, self.clock.now())
+
+	def _present(self, realm: Realm, entity: str, obj: dict[str, Any], request: ApiRequest) -> dict[str, Any]:
+		if obj.get("status") == "Deleted":
+			return obj
+		shown = entities.present(realm, entity, obj, request.base_url, self.clock.now())
+		if entity == "Invoice" and "invoicelink" in _includes(request.params):
+			shown = _with_invoice_link(realm, shown)
+		return shown
+
+	def _present_query(self, realm: Realm, response: dict[str, Any], request: ApiRequest) -> dict[str, Any]:
+		for entity in entities.PRESENTED:
+			if entity in response:
+				response = {
+					**response,
+					entity: [self._present(realm, entity, obj, request) for obj in response[entity]],
+				}
+		return response
+
+	def _present_cdc(self, realm: Realm, responses: list[dict[str, Any]], request: ApiRequest) -> list[dict]:
+		return [self._present_query(realm, response, request) for response in responses]
+
+	def _upload(self, realm: Realm, request: ApiRequest) -> list[dict[str, Any]]:
+		parts = attachments.parse_multipart(request.content_type, request.body)
+		pairs = attachments.upload_pairs(parts)
+		if not pairs:
+			raise faults.required("file_content_01")
+		answers = []
+		for metadata, content in pairs:
+			try:
+				obj = self._upload_one(realm, metadata, content)
+				answers.append({"Attachable": self._present(realm, "Attachable", obj, request)})
+			except faults.QBOFault as fault:
+				answers.append({"Fault": fault.fault()})
+		return answers
+
+	def _upload_one(self, realm: Realm, metadata: dict | None, content: dict | None) -> dict[str, Any]:
+		body: dict[str, Any] = {}
+		if metadata is not None:
+			try:
+				body = codec.loads(metadata["data"] or b"{}")
+			except (ValueError, UnicodeDecodeError):
+				raise faults.invalid_property("file_metadata is not valid JSON")
+			if not isinstance(body, dict):
+				raise faults.invalid_property("file_metadata must be a JSON object")
+			body = body.get("Attachable", body) if isinstance(body.get("Attachable"), dict) else body
+		ctx = WriteContext(realm, self.clock.now())
+		if content is None:
+			return (
+				entities.update(ctx, "Attachable", body)
+				if body.get("Id")
+				else entities.create(ctx, "Attachable", body)
+			)
+		data = content["data"]
+		file_fields = {
+			"FileName": body.get("FileName") or content["filename"] or "attachment",
+			"ContentType": body.get("ContentType") or content["content_type"],
+		}
+		if body.get("Id"):
+			obj = entities.update(ctx, "Attachable", {**body, **file_fields, "sparse": True})
+		else:
+			obj = entities.create(ctx, "Attachable", {**body, **file_fields})
+		stored = {**obj, **file_fields, "Size": len(data), "_HasFile": True}
+		realm.put("Attachable", stored, ctx.now)
+		realm.files[obj["Id"]] = data
+		return stored
 
 	def _write(self, realm: Realm, entity: str, params: dict[str, str], payload: dict[str, Any]) -> dict:
 		operation = params.get("operation", "").lower()
@@ -104,7 +227,9 @@ class AccountingAPI:
 			return entities.void(ctx, entity, payload, via="operation")
 		if "void" in include and operation in ("", "update"):
 			return entities.void(ctx, entity, payload, via="include")
-		if operation == "update" or (operation == "" and payload.get("Id") not in (None, "")):
+		if operation == "update" or (
+			operation == "" and entities.identity(entity, payload).get("Id") not in (None, "")
+		):
 			return entities.update(ctx, entity, payload)
 		if operation in ("", "create"):
 			return entities.create(ctx, entity, payload)
@@ -121,13 +246,14 @@ class AccountingAPI:
 			raise faults.required("bId")
 		if len(set(bids)) != len(bids):
 			raise faults.invalid_property("bId values must be unique within a batch", "bId")
-		return [self._batch_item(realm, item, request.params) for item in items]
+		return [self._batch_item(realm, item, request) for item in items]
 
-	def _batch_item(self, realm: Realm, item: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
-		bid = item["bId"]
+	def _batch_item(self, realm: Realm, item: dict[str, Any], request: ApiRequest) -> dict[str, Any]:
+		bid, params = item["bId"], request.params
 		try:
 			if "Query" in item:
-				return {"bId": bid, "QueryResponse": query.run(realm, str(item["Query"]))}
+				response = query.run(realm, str(item["Query"]))
+				return {"bId": bid, "QueryResponse": self._present_query(realm, response, request)}
 			entity, payload = _batch_entity(item)
 			operation = str(item.get("operation") or "").lower()
 			if operation not in ("create", "update", "delete"):
@@ -135,12 +261,41 @@ class AccountingAPI:
 			item_params = {**params, "operation": operation}
 			if str(item.get("optionsData") or "").lower() == "void":
 				item_params = _void_params(entity, params)
-			return {"bId": bid, entity: self._write(realm, entity, item_params, payload)}
+			obj = self._write(realm, entity, item_params, payload)
+			return {"bId": bid, entity: self._present(realm, entity, obj, request)}
 		except faults.QBOFault as fault:
 			return {"bId": bid, "Fault": fault.fault()}
 
 	def _envelope(self, key: str, value: Any) -> dict[str, Any]:
 		return {key: value, "time": iso_datetime(self.clock.now(), milliseconds=True)}
+
+
+class RawResult(str):
+	"""A plain-text answer (``GET /download/<id>`` answers a link, not JSON)."""
+
+
+def _includes(params: dict[str, str]) -> set[str]:
+	return {part.strip().lower() for part in params.get("include", "").split(",") if part.strip()}
+
+
+def _lower_keys(params: dict[str, str]) -> dict[str, str]:
+	return {key.lower(): value for key, value in params.items()}
+
+
+def _with_invoice_link(realm: Realm, invoice: dict[str, Any]) -> dict[str, Any]:
+	"""``InvoiceLink`` (asked for with ``include=invoiceLink``): generated by QBO, never taken from the client,
+	for an invoice with a BillEmail address and online payment allowed. The emulator's link has Intuit's shape
+	but leads nowhere."""
+	online = invoice.get("AllowOnlineCreditCardPayment") or invoice.get("AllowOnlineACHPayment")
+	if (
+		not online
+		or not (invoice.get("BillEmail") or {}).get("Address")
+		or invoice.get("status") == "Deleted"
+	):
+		return invoice
+	token = hashlib.sha256(f"{realm.id}/{invoice['Id']}".encode()).hexdigest()[:48]
+	link = f"https://connect.intuit.com/portal/app/CommerceNetwork/view/scs-v1-{token}?locale=en_US"
+	return {**invoice, "InvoiceLink": link}
 
 
 def _void_params(entity: str, params: dict[str, str]) -> dict[str, str]:

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from quickbooks_connector.emulator import codec, control, faults, pages
-from quickbooks_connector.emulator.api import AccountingAPI, ApiRequest
+from quickbooks_connector.emulator import attachments, codec, control, faults, pages
+from quickbooks_connector.emulator.api import AccountingAPI, ApiRequest, RawResult
 from quickbooks_connector.emulator.clock import Clock, iso_datetime
 from quickbooks_connector.emulator.company import CompanySettings
 from quickbooks_connector.emulator.entities import setup_company
@@ -131,6 +131,8 @@ class Emulator:
 		if path.startswith(COMPANY_PREFIX):
 			realm_id, _, rest = path[len(COMPANY_PREFIX) :].partition("/")
 			return self._company_call(request, realm_id, tuple(part for part in rest.split("/") if part))
+		if path.startswith(attachments.DOWNLOAD_PREFIX) and request.method == "GET":
+			return self._download(request, path[len(attachments.DOWNLOAD_PREFIX) :])
 		if path.startswith(pages.PAGE_PREFIX) and request.method == "GET":
 			return pages.render(self.store, path[len(pages.PAGE_PREFIX) :], request.params)
 		if path == AUTHORIZE_PATH and request.method == "GET":
@@ -140,6 +142,24 @@ class Emulator:
 		if path == REVOKE_PATH and request.method == "POST":
 			return self._oauth_call(request, self._revoke)
 		return json_response(404, {"error": "not_found", "error_description": f"No route for {path}"})
+
+	def _download(self, request: Request, rest: str) -> Response:
+		"""A TempDownloadUri: the attachment's bytes, no bearer token (the signed link is the credential)."""
+		realm_id, _, object_id = rest.partition("/")
+		realm = self.store.get(realm_id)
+		if realm is None or not attachments.check_download(
+			realm_id, object_id, request.params, self.clock.now()
+		):
+			return Response(403, b"The link is invalid or has expired.", {"Content-Type": "text/plain"})
+		with realm.lock:
+			obj, data = realm.get("Attachable", object_id), realm.files.get(object_id)
+		if obj is None or data is None:
+			return Response(404, b"No such attachment.", {"Content-Type": "text/plain"})
+		headers = {
+			"Content-Type": obj.get("ContentType") or "application/octet-stream",
+			"Content-Disposition": f'attachment; filename="{obj.get("FileName") or "attachment"}"',
+		}
+		return Response(200, data, headers)
 
 	# OAuth endpoints
 
@@ -199,14 +219,23 @@ class Emulator:
 			raise faults.throttled(1)
 		try:
 			_sleep_ms(config["latency_ms"] + (early.latency_ms if early else 0))
-			status, body = self.api.handle(
-				realm, ApiRequest(request.method, parts, request.params, request.body)
+			api_request = ApiRequest(
+				request.method,
+				parts,
+				request.params,
+				request.body,
+				request.headers.get("Content-Type") or "application/json",
+				f"http://{request.headers.get('Host') or 'localhost'}",
 			)
+			status, body = self.api.handle(realm, api_request)
 		finally:
 			self.concurrency.leave(realm_id)
 		if request.method == "POST":
 			self.changed()
-		response = json_response(status, body)
+		if isinstance(body, RawResult):
+			response = Response(status, body.encode(), {"Content-Type": "text/plain;charset=UTF-8"})
+		else:
+			response = json_response(status, body)
 		response.drop = early is not None and early.action == "drop"
 		return response
 

@@ -3,8 +3,8 @@
 Reproduced: full current objects changed at or after ``changedSince`` grouped per entity in the order asked for,
 oldest change first; deleted objects follow as ``{"Id", "status": "Deleted", "domain", "MetaData"}`` stubs
 (also for ids the client never saw); at most 1000 objects per response; ``changedSince`` more than 30 days in
-the past is refused; entities without changes give an empty ``{}`` element; TaxCode and TaxRate are not
-available through CDC. The response ``time`` is the cursor for the next call.
+the past is refused; entities without changes give an empty ``{}`` element; TaxCode, TaxRate, TaxAgency,
+TimeActivity and ExchangeRate are not available through CDC (4000), as Intuit documents. The response ``time`` is the cursor for the next call.
 
 Work is proportional to the number of changes in the window, not to the size of the company.
 """
@@ -15,12 +15,13 @@ from typing import Any
 
 from quickbooks_connector.emulator import faults
 from quickbooks_connector.emulator.clock import iso_datetime, parse_datetime
+from quickbooks_connector.emulator.entities import SPECS
 from quickbooks_connector.emulator.query import QUERYABLE
 from quickbooks_connector.emulator.store import Realm
 
 WINDOW_SECONDS = 30 * 24 * 3600
 MAX_OBJECTS = 1000
-NOT_TRACKED = {"TaxCode", "TaxRate"}
+NOT_TRACKED = {name for name, spec in SPECS.items() if not spec.cdc}  # TaxCode, TaxRate, TaxAgency, ...
 
 
 def changes(realm: Realm, params: dict[str, str], now: float) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from typing import Any
 def _encode_default(value: Any) -> Any:
 	if isinstance(value, Decimal):
 		return float(value)
-	if isinstance(value, (set, frozenset)):
+	if isinstance(value, set | frozenset):
 		return sorted(value)
 	raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 

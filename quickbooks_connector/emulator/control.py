@@ -1,7 +1,10 @@
 """The admin endpoints under ``/__emulator__/`` (JSON in and out, no authentication).
 
 ``POST reset`` · ``GET|POST realms`` · ``POST tokens`` · ``GET|POST|DELETE config`` · ``POST|DELETE faults`` ·
-``GET|POST clock`` · ``POST seed`` · ``GET stats`` · ``POST stats/reset`` · ``POST save``. They exist for tests,
+``GET|POST clock`` · ``POST seed`` · ``GET stats`` · ``POST stats/reset`` · ``POST save``. ``POST realms`` takes
+``country`` (US, CA, GB, AU, IN or FR; anything else is 400), ``home_currency``, ``multicurrency``,
+``custom_txn_numbers``, ``allow_discount``, ``company_name``, ``preferences`` (Preferences sections, applied
+with the rules of ``POST /preferences``; a refused one is 400) and ``sample_data`` (see sample.py). They exist for tests,
 benchmarks and demos; nothing like them exists in QBO. Seeding runs every object through the same rules as
 the API (so seeded data is valid QBO data) but skips HTTP, which makes tens of thousands of objects a matter of
 seconds.
@@ -29,6 +32,8 @@ REALM_OPTIONS = {
 	"custom_txn_numbers",
 	"allow_discount",
 	"company_name",
+	"preferences",
+	"sample_data",
 }
 
 
@@ -72,7 +77,10 @@ def _create_realm(app: Emulator, payload: dict[str, Any]) -> dict[str, Any]:
 	unknown = set(payload) - REALM_OPTIONS
 	if unknown:
 		raise AdminError(400, f"unknown realm options: {sorted(unknown)}")
-	return {"realm_id": app.create_realm(CompanySettings(**payload))}
+	try:
+		return {"realm_id": app.create_realm(CompanySettings(**payload))}
+	except TypeError as error:
+		raise AdminError(400, str(error))
 
 
 def _list_realms(app: Emulator, payload: dict[str, Any]) -> dict[str, Any]:
@@ -117,7 +125,7 @@ def _clock(app: Emulator, payload: dict[str, Any]) -> dict[str, Any]:
 
 def _advance_clock(app: Emulator, payload: dict[str, Any]) -> dict[str, Any]:
 	seconds = payload.get("advance_seconds")
-	if isinstance(seconds, bool) or not isinstance(seconds, (int, float, Decimal)):
+	if isinstance(seconds, bool) or not isinstance(seconds, int | float | Decimal):
 		raise AdminError(400, "advance_seconds must be a number")
 	app.clock.advance(float(seconds))
 	app.changed()
@@ -192,6 +200,9 @@ def _default_template(realm: Realm, entity: str) -> dict[str, Any]:
 		},
 		"Account": {"Name": "Account {n}", "AccountType": "Expense"},
 		"Term": {"Name": "Term {n}", "DueDays": 10},
+		"Class": {"Name": "Class {n}"},
+		"Department": {"Name": "Department {n}"},
+		"PaymentMethod": {"Name": "Method {n}"},
 	}
 	if entity not in templates:
 		raise AdminError(400, f"seeding {entity} needs a template or objects")

@@ -281,3 +281,21 @@ def duplicate_name(existing_id: str, element: str) -> QBOFault:
 		f"The name supplied already exists. : Id={existing_id}",
 		element,
 	)
+
+
+def period_closed(close_date: str) -> QBOFault:
+	return QBOFault(
+		"6210",
+		"Account Period Closed",
+		f"Account Period Closed, cannot update through Services API. The books are closed through {close_date}.",
+		"TxnDate",
+	)
+
+
+def deposited(entity: str, object_id: str, deposit_id: str) -> QBOFault:
+	return QBOFault(
+		"6540",
+		"Deposited Transaction cannot be changed",
+		f"Deposited Transaction cannot be changed : {entity} {object_id} is part of Deposit {deposit_id}; "
+		"remove it from the deposit first.",
+	)

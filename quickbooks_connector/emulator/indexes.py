@@ -1,7 +1,8 @@
 """Per-realm lookup indexes that keep QBO's uniqueness and linking rules O(1).
 
 * names — DisplayName is unique across Customer, Vendor and Employee (inactive ones included); Item, Account,
-  Term and TaxCode names are unique within their own list. Names compare trimmed and case-insensitively.
+  Term, TaxCode, TaxRate, TaxAgency, Class, Department and PaymentMethod names (and CompanyCurrency codes) are
+  unique within their own list. Names compare trimmed and case-insensitively.
 * doc_numbers — DocNumber per transaction type; Bills and VendorCredits are scoped per vendor.
 * applications — which Payment/BillPayment lines apply how much to which Invoice, CreditMemo, Bill or
   VendorCredit; balances and ``LinkedTxn`` of the targets are derived from it.
@@ -23,10 +24,23 @@ NAME_FIELDS: dict[str, tuple[str, str]] = {
 	"Account": ("Account", "Name"),
 	"Term": ("Term", "Name"),
 	"TaxCode": ("TaxCode", "Name"),
+	"TaxRate": ("TaxRate", "Name"),
+	"TaxAgency": ("TaxAgency", "DisplayName"),
+	"Class": ("Class", "Name"),
+	"Department": ("Department", "Name"),
+	"PaymentMethod": ("PaymentMethod", "Name"),
+	"CompanyCurrency": ("CompanyCurrency", "Code"),
 }
 DOC_NUMBER_SCOPES: dict[str, str | None] = {
 	"Invoice": None,
 	"CreditMemo": None,
+	"SalesReceipt": None,
+	"RefundReceipt": None,
+	"Estimate": None,
+	"PurchaseOrder": None,
+	"Purchase": None,
+	"JournalEntry": None,
+	"BillPayment": None,
 	"Bill": "VendorRef",
 	"VendorCredit": "VendorRef",
 }

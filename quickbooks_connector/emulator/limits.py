@@ -73,7 +73,7 @@ class RuntimeConfig:
 
 
 def _non_negative(key: str, value: Any) -> float:
-	if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)) or value < 0:
+	if isinstance(value, bool) or not isinstance(value, int | float | Decimal) or value < 0:
 		raise ValueError(f"{key} must be a number >= 0")
 	value = int(value) if value == int(value) else float(value)
 	if key == "rate_window_seconds" and value == 0:

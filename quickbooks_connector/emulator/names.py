@@ -18,6 +18,7 @@ from typing import Any
 
 from quickbooks_connector.emulator import faults
 from quickbooks_connector.emulator.company import ACCOUNT_TYPES, CURRENCY_ACCOUNT_TYPES, currency_ref
+from quickbooks_connector.emulator.rates import currency_name, is_known
 from quickbooks_connector.emulator.records import (
 	WriteContext,
 	boolean,
@@ -160,11 +161,7 @@ def prepare_account(ctx: WriteContext, body: dict[str, Any], existing: dict | No
 	name = clean_name(body, "Name", 100, forbidden=':"')
 	check_unique_name(ctx, "Account", "Name", name, existing)
 	account_type, subtype = _account_type(body)
-	account_number = body.get("AcctNum")
-	if account_number is not None:
-		if ":" in str(account_number):
-			raise faults.invalid_string("AcctNum", ":")
-		check_lengths(body, {"AcctNum": 7 if ctx.settings.is_us else 20})
+	_check_account_number(ctx, body.get("AcctNum"))
 	currency = write_once_currency(ctx, body, existing)
 	if currency != ctx.settings.home_currency and account_type not in CURRENCY_ACCOUNT_TYPES:
 		raise faults.business(
@@ -184,6 +181,31 @@ def prepare_account(ctx: WriteContext, body: dict[str, Any], existing: dict | No
 	_place_in_hierarchy(content, parent, "Name", existing)
 	content["SubAccount"] = parent is not None
 	return content
+
+
+# Account.AcctNum per company country, as Intuit documents it: AU and CA 20 characters; US, UK and IN 7;
+# France 6 to 20 alphanumeric characters, and required. Other countries: 20 [U].
+ACCOUNT_NUMBER_LIMITS = {"US": 7, "GB": 7, "IN": 7, "AU": 20, "CA": 20, "FR": 20}
+
+
+def _check_account_number(ctx: WriteContext, account_number: Any) -> None:
+	country = ctx.settings.country
+	if account_number in (None, ""):
+		if country == "FR":
+			raise faults.required("AcctNum")
+		return
+	text = str(account_number)
+	if ":" in text:
+		raise faults.invalid_string("AcctNum", ":")
+	maximum = ACCOUNT_NUMBER_LIMITS.get(country, 20)
+	if len(text) > maximum:
+		raise faults.bad_length("AcctNum", maximum, len(text))
+	if country == "FR" and (len(text) < 6 or not text.isalnum()):
+		raise (
+			faults.bad_length("AcctNum", maximum, len(text))
+			if len(text) < 6
+			else faults.invalid_string("AcctNum", next(c for c in text if not c.isalnum()))
+		)
 
 
 def _account_type(body: dict[str, Any]) -> tuple[str, str]:
@@ -251,3 +273,86 @@ def _place_in_hierarchy(
 	content["ParentRef"] = {"value": parent["Id"]}
 	content["FullyQualifiedName"] = f"{parent['FullyQualifiedName']}:{content[name_field]}"
 	content["Level"] = level
+
+
+# Class, Department, PaymentMethod, TaxAgency, CompanyCurrency
+
+CLASS_LIMITS = {"Name": 100}
+
+
+def prepare_class(ctx: WriteContext, body: dict[str, Any], existing: dict | None) -> dict[str, Any]:
+	return _tracking_list(ctx, "Class", "SubClass", body, existing)
+
+
+def prepare_department(ctx: WriteContext, body: dict[str, Any], existing: dict | None) -> dict[str, Any]:
+	return _tracking_list(ctx, "Department", "SubDepartment", body, existing)
+
+
+def _tracking_list(
+	ctx: WriteContext, entity: str, sub_flag: str, body: dict[str, Any], existing: dict | None
+) -> dict[str, Any]:
+	"""Class and Department: a unique Name (≤100, no ``:``), optional parent, ``Active``."""
+	content = dict(body)
+	name = clean_name(body, "Name", 100)
+	check_unique_name(ctx, entity, "Name", name, existing)
+	content.update(Name=name, Active=boolean(body, "Active", True))
+	parent = ctx.resolve(entity, body.get("ParentRef"), "ParentRef")
+	_place_in_hierarchy(content, parent, "Name", existing)
+	content[sub_flag] = parent is not None
+	content.pop("Level", None)
+	return content
+
+
+PAYMENT_METHOD_TYPES = ("CREDIT_CARD", "NON_CREDIT_CARD")
+
+
+def prepare_payment_method(ctx: WriteContext, body: dict[str, Any], existing: dict | None) -> dict[str, Any]:
+	content = dict(body)
+	name = clean_name(body, "Name", 31)
+	check_unique_name(ctx, "PaymentMethod", "Name", name, existing)
+	method_type = body.get("Type") or "NON_CREDIT_CARD"
+	if method_type not in PAYMENT_METHOD_TYPES:
+		raise faults.invalid_enum("Type", method_type)
+	content.update(Name=name, Type=method_type, Active=boolean(body, "Active", True))
+	return content
+
+
+def prepare_tax_agency(ctx: WriteContext, body: dict[str, Any], existing: dict | None) -> dict[str, Any]:
+	content = dict(body)
+	name = clean_name(body, "DisplayName", 100)
+	check_lengths(body, {"TaxRegistrationNumber": 30})
+	check_unique_name(ctx, "TaxAgency", "DisplayName", name, existing)
+	content.update(
+		DisplayName=name,
+		TaxTrackedOnSales=boolean(body, "TaxTrackedOnSales", True),
+		TaxTrackedOnPurchases=boolean(body, "TaxTrackedOnPurchases", not ctx.settings.is_us),
+	)
+	return content
+
+
+def prepare_company_currency(
+	ctx: WriteContext, body: dict[str, Any], existing: dict | None
+) -> dict[str, Any]:
+	"""A currency added to the company: needs multicurrency, a known ISO code other than the home currency,
+	once only (6240); afterwards only ``Active`` can change."""
+	if not ctx.settings.multicurrency:
+		raise faults.business(
+			"Multicurrency is turned off for this company (Preferences.CurrencyPrefs.MultiCurrencyEnabled).",
+			"Code",
+		)
+	code = str(body.get("Code") or "").strip().upper()
+	if not code:
+		raise faults.required("Code")
+	if existing is not None and code != existing["Code"]:
+		raise faults.business("A currency's Code can't be changed; make it inactive instead.", "Code")
+	if not is_known(code):
+		raise faults.invalid_enum("Code", code)
+	if code == ctx.settings.home_currency:
+		raise faults.business(f"{code} is the home currency of this company.", "Code")
+	check_unique_name(ctx, "CompanyCurrency", "Code", code, existing)
+	return {
+		**body,
+		"Code": code,
+		"Name": currency_name(code),
+		"Active": boolean(body, "Active", True),
+	}

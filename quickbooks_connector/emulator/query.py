@@ -1,7 +1,8 @@
 """QBO's query language: parser and evaluator (qbo-api.md §4).
 
 Supported, as in QBO: ``SELECT * | COUNT(*) FROM Entity [WHERE p op v [AND ...]] [ORDERBY|ORDER BY p [ASC|DESC]
-[, ...]] [STARTPOSITION n] [MAXRESULTS n]`` with ``= < > <= >= IN (..) LIKE '%x%'``; keywords and entity names
+[, ...]] [STARTPOSITION n] [MAXRESULTS n]`` with ``= < > <= >= IN (..) LIKE '%x%'`` and ``!=`` (not in Intuit's
+operator list, but a widely used client's sandbox tests rely on it); keywords and entity names
 case-insensitive; strings in single quotes with ``\\'`` escapes; booleans bare; nested properties
 (``MetaData.LastUpdatedTime``, ``CustomerRef``, ``PrimaryEmailAddr``: a reference or an e-mail/phone object
 compares by its value); STARTPOSITION 1-based, MAXRESULTS default 100 and at most 1000; name lists return only
@@ -37,7 +38,7 @@ QUERYABLE = {name.lower(): name for name in (*SPECS, *SINGLETONS)}
 ACTIVE_ONLY_BY_DEFAULT = {name for name, spec in SPECS.items() if spec.name_list} - {"TaxCode", "TaxRate"}
 KEYWORDS = {"select", "from", "where", "and", "in", "like", "orderby", "order", "by", "asc", "desc"}
 KEYWORDS |= {"startposition", "maxresults", "count", "true", "false"}
-OPERATORS = ("<=", ">=", "=", "<", ">")
+OPERATORS = ("<=", ">=", "!=", "=", "<", ">")
 DATETIME_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}(T.*)?$")
 
 _TOKEN = re.compile(
@@ -346,6 +347,8 @@ def _predicate(condition: Condition) -> Predicate:
 		return lambda obj: value_of(obj) is values[0]  # the common "Active = true"
 	if operator == "in":
 		return lambda obj: any(_compare(value_of(obj), "=", literal, path) for literal in values)
+	if operator == "!=":
+		return lambda obj: value_of(obj) is not None and not _compare(value_of(obj), "=", values[0], path)
 	return lambda obj: _compare(value_of(obj), operator, values[0], path)
 
 
@@ -376,7 +379,7 @@ def _unwrapped(value: Any) -> Any:
 
 
 def _compare(value: Any, operator: str, literal: Any, path: str) -> bool:
-	if value is None or isinstance(value, (dict, list)):
+	if value is None or isinstance(value, dict | list):
 		return False
 	left, right = _comparable(value, literal, path)
 	if left is None or right is None:
@@ -396,7 +399,7 @@ def _comparable(value: Any, literal: Any, path: str) -> tuple[Any, Any]:
 	"""Both sides in one comparable type: bool, number, time, Id number or case-folded text."""
 	if isinstance(value, bool):
 		return value, literal if isinstance(literal, bool) else str(literal).lower() == "true"
-	if isinstance(value, (int, Decimal)):
+	if isinstance(value, int | Decimal):
 		return value, _number(literal)
 	text, other = str(value), str(literal)
 	if _is_id_path(path) and text.isdigit() and other.isdigit():
@@ -427,7 +430,7 @@ def _epoch(text: str) -> float | None:
 def _sort_key(value: Any, path: str) -> tuple[int, Any]:
 	if value is None:
 		return (0, 0)
-	if isinstance(value, (bool, int, Decimal)):
+	if isinstance(value, bool | int | Decimal):
 		return (1, value)
 	if path == "Id":
 		return (1, _id_key(str(value))[1]) if str(value).isdigit() else (2, str(value))

@@ -15,10 +15,59 @@ from typing import Any
 
 from quickbooks_connector.emulator import faults
 from quickbooks_connector.emulator.clock import iso_datetime, pacific_date, parse_date
+from quickbooks_connector.emulator.rates import effective_rate, is_known
 from quickbooks_connector.emulator.store import Realm
 from quickbooks_connector.emulator.totals import ZERO, optional_money
 
 SYSTEM_FIELDS = frozenset({"Id", "SyncToken", "MetaData", "domain", "sparse", "status", "time"})
+# Output-only fields QBO ignores on every write (each preparer also recomputes its own totals and balances).
+READ_ONLY_FIELDS = frozenset({"InvoiceLink", "DeliveryInfo", "FullyQualifiedName", "Level", "HomeBalance"})
+# Reference fields and the entity they name. ``ParentRef`` names the entity being written; ``EntityRef`` and
+# ``Entity`` name the entity in their ``type`` (or a sibling ``Type``). ``CurrencyRef`` is an ISO code, checked
+# by ``currency_code``. Other ``*Ref`` fields (PriceLevelRef, PayrollItemRef, ShipMethodRef, CustomerTypeRef,
+# TaxExemptionRef, RecurDataRef...) name lists the emulator does not keep and are stored as sent.
+REF_ENTITIES: dict[str, str] = {
+	"CustomerRef": "Customer",
+	"ProjectRef": "Customer",
+	"VendorRef": "Vendor",
+	"EmployeeRef": "Employee",
+	"SalesRepRef": "Employee",
+	"ItemRef": "Item",
+	"ClassRef": "Class",
+	"DepartmentRef": "Department",
+	"PaymentMethodRef": "PaymentMethod",
+	"SalesTermRef": "Term",
+	"TermRef": "Term",
+	"TaxCodeRef": "TaxCode",
+	"TxnTaxCodeRef": "TaxCode",
+	"DefaultTaxCodeRef": "TaxCode",
+	"SalesTaxCodeRef": "TaxCode",
+	"PurchaseTaxCodeRef": "TaxCode",
+	"TaxGroupCodeRef": "TaxCode",
+	"TaxRateRef": "TaxRate",
+	"AgencyRef": "TaxAgency",
+}
+ACCOUNT_REFS = {
+	"AccountRef",
+	"ARAccountRef",
+	"APAccountRef",
+	"IncomeAccountRef",
+	"ExpenseAccountRef",
+	"AssetAccountRef",
+	"ItemAccountRef",
+	"DepositToAccountRef",
+	"DiscountAccountRef",
+	"BankAccountRef",
+	"CCAccountRef",
+	"CreditCardAccountRef",
+	"FromAccountRef",
+	"ToAccountRef",
+}
+REF_ENTITIES.update(dict.fromkeys(ACCOUNT_REFS, "Account"))
+TYPED_REF_ENTITIES = {
+	name.lower(): name
+	for name in ("Customer", "Vendor", "Employee", "Account", "Item", "Class", "Department")
+}
 
 
 @dataclass(frozen=True)
@@ -37,6 +86,20 @@ class WriteContext:
 
 	def today(self) -> str:
 		return pacific_date(self.now)
+
+	def pref(self, section: str, key: str, default: Any = None) -> Any:
+		"""A company preference (Preferences.<section>.<key>); ``default`` while the company is being set up."""
+		preferences = self.realm.get("Preferences", "1")
+		if preferences is None:
+			return default
+		return (preferences.get(section) or {}).get(key, default)
+
+	def name_value_pref(self, name: str) -> bool:
+		"""A boolean of Preferences.OtherPrefs.NameValue (WarnDuplicateBillNumber, ...)."""
+		for pair in self.pref("OtherPrefs", "NameValue", None) or ():
+			if pair.get("Name") == name:
+				return str(pair.get("Value")).lower() == "true"
+		return False
 
 	def role(self, role: str) -> dict[str, Any]:
 		"""A default object of the company by role ("receivable", "undeposited", "default_terms", ...)."""
@@ -64,6 +127,38 @@ class WriteContext:
 		obj = self.resolve(entity, ref, element, required=True)
 		assert obj is not None
 		return obj
+
+
+def check_refs(ctx: WriteContext, body: Any, own_entity: str, path: str = "") -> None:
+	"""Every reference in ``body`` names an existing, active record: 2500 unknown, 610 deleted or inactive.
+
+	Walks nested objects and lists (``Line[].SalesItemLineDetail.ClassRef`` is reported as
+	``Line.SalesItemLineDetail.ClassRef``); ``LinkedTxn`` entries are checked by the rules that use them."""
+	if isinstance(body, list):
+		for item in body:
+			check_refs(ctx, item, own_entity, path)
+		return
+	if not isinstance(body, dict):
+		return
+	for key, value in body.items():
+		element = f"{path}.{key}" if path else key
+		if not isinstance(value, dict | list) or key == "LinkedTxn":
+			continue
+		if isinstance(value, dict) and "value" in value and not isinstance(value.get("value"), dict | list):
+			entity = _ref_entity(key, value, body, own_entity)
+			if entity is not None:
+				ctx.resolve(entity, value, element)
+			continue
+		check_refs(ctx, value, own_entity, element)
+
+
+def _ref_entity(key: str, ref: dict[str, Any], parent: dict[str, Any], own_entity: str) -> str | None:
+	if key == "ParentRef":
+		return own_entity
+	if key in ("EntityRef", "Entity"):
+		kind = ref.get("type") or parent.get("Type")
+		return TYPED_REF_ENTITIES.get(str(kind).lower()) if kind else None
+	return REF_ENTITIES.get(key)
 
 
 def ref_to(obj: dict[str, Any], name_field: str = "Name") -> dict[str, str]:
@@ -115,6 +210,27 @@ def check_lengths(body: dict[str, Any], limits: dict[str, int]) -> None:
 			value = field_value(value, rest) if isinstance(value, dict) else None
 		if isinstance(value, str) and len(value) > maximum:
 			raise faults.bad_length(path, maximum, len(value))
+
+
+ADDRESS_LIMITS = {
+	"Line1": 500,
+	"Line2": 500,
+	"Line3": 500,
+	"Line4": 500,
+	"Line5": 500,
+	"City": 255,
+	"Country": 255,
+	"CountrySubDivisionCode": 255,
+	"PostalCode": 30,
+}
+ADDRESS_FIELDS = ("BillAddr", "ShipAddr", "ShipFromAddr", "RemitToAddr", "PrimaryAddr", "OtherAddr")
+
+
+def check_address_lengths(body: dict[str, Any]) -> None:
+	"""Physical address limits (Line1-5 500, City 255, PostalCode 30...) on every address of the object."""
+	for field in ADDRESS_FIELDS:
+		if isinstance(body.get(field), dict):
+			check_lengths(body, {f"{field}.{key}": limit for key, limit in ADDRESS_LIMITS.items()})
 
 
 def clean_name(body: dict[str, Any], field: str, maximum: int, forbidden: str = ":") -> str:
@@ -172,17 +288,23 @@ def one_of(body: dict[str, Any], field: str, allowed: tuple[str, ...], default: 
 
 
 def currency_code(ctx: WriteContext, ref: Any, element: str = "CurrencyRef") -> str:
-	"""The ISO code a ``CurrencyRef`` names (home currency when absent); a foreign one needs multicurrency."""
+	"""The ISO code a ``CurrencyRef`` names (home currency when absent); a foreign one needs multicurrency and,
+	once it is in the company's currency list, an active CompanyCurrency."""
 	value = ref.get("value") if isinstance(ref, dict) else None
 	code = str(value or ctx.settings.home_currency).upper()
-	if len(code) != 3 or not code.isalpha():
+	if not is_known(code):
 		raise faults.invalid_reference(element, "Currency", code)
-	if code != ctx.settings.home_currency and not ctx.settings.multicurrency:
+	if code == ctx.settings.home_currency:
+		return code
+	if not ctx.settings.multicurrency:
 		raise faults.business(
 			f"Multicurrency is turned off for this company, so only {ctx.settings.home_currency} "
 			f"can be used; got {code}.",
 			element,
 		)
+	for currency in ctx.realm.all("CompanyCurrency"):
+		if currency["Code"] == code and currency.get("Active") is False:
+			raise faults.not_found(element=element)
 	return code
 
 
@@ -197,18 +319,23 @@ def write_once_currency(ctx: WriteContext, body: dict[str, Any], existing: dict 
 	return current
 
 
-def transaction_currency(ctx: WriteContext, body: dict[str, Any], party: dict | None) -> tuple[str, Decimal]:
-	"""Currency and exchange rate of a transaction; it must be the party's currency (6000)."""
+def transaction_currency(
+	ctx: WriteContext, body: dict[str, Any], party: dict | None, day: str | None = None
+) -> tuple[str, Decimal]:
+	"""Currency and exchange rate of a transaction; it must be the party's currency (6000). Without an
+	``ExchangeRate`` a foreign transaction gets the company's rate of its date (see rates.py)."""
 	code = currency_code(ctx, body.get("CurrencyRef"))
-	if party is not None and party["CurrencyRef"]["value"] != code:
+	if party is not None and party.get("CurrencyRef", {}).get("value", code) != code:
 		raise faults.business(
 			f"The transaction currency ({code}) must match the currency of "
-			f"{party['DisplayName']} ({party['CurrencyRef']['value']}).",
+			f"{party.get('DisplayName') or party.get('Name')} ({party['CurrencyRef']['value']}).",
 			"CurrencyRef",
 		)
 	if code == ctx.settings.home_currency:
 		return code, Decimal(1)
-	rate = optional_money(body.get("ExchangeRate"), "ExchangeRate") or Decimal(1)
+	rate = optional_money(body.get("ExchangeRate"), "ExchangeRate")
+	if rate is None:
+		rate = effective_rate(ctx.realm, code, day or ctx.today())
 	if rate <= ZERO:
 		raise faults.business("ExchangeRate must be greater than 0.", "ExchangeRate")
 	return code, rate

@@ -6,13 +6,16 @@ never mutated in place: a write stores a new dict, so a response built from stor
 while it is serialised outside the lock.
 
 Ids are digit strings from per-realm sequences: name lists count separately, transactions share one
-sequence (a ``TxnId`` is unique across transaction types, as in QBO). Deleted objects leave a tombstone
+sequence (a ``TxnId`` is unique across transaction types, as in QBO). Objects without an ``Id`` of their own
+(ExchangeRate) are keyed by a hidden ``_key``. Attachment contents live in ``files`` (base64 in the state
+file). Deleted objects leave a tombstone
 used for 610 faults and CDC ``Deleted`` stubs. ``changes`` keeps, per entity, ids in order of their last
 change so CDC reads only the tail it needs.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import tempfile
@@ -35,6 +38,15 @@ TRANSACTION_ENTITIES = {
 	"CreditMemo",
 	"VendorCredit",
 	"JournalEntry",
+	"SalesReceipt",
+	"RefundReceipt",
+	"Estimate",
+	"PurchaseOrder",
+	"Purchase",
+	"Deposit",
+	"Transfer",
+	"CreditCardPayment",
+	"RecurringTransaction",
 }
 REQUEST_LOG_SIZE = 10_000
 FIRST_SALES_NUMBER = 1001
@@ -65,6 +77,7 @@ class Realm:
 		self.responses: OrderedDict[str, LoggedResponse] = OrderedDict()
 		self.versions: dict[str, int] = defaultdict(int)  # bumped on every change of an entity
 		self.query_results: OrderedDict[Any, tuple[int, list[dict[str, Any]]]] = OrderedDict()  # see query.py
+		self.files: dict[str, bytes] = {}  # Attachable Id -> uploaded content
 
 	# Objects
 
@@ -93,10 +106,11 @@ class Realm:
 		return object_id in self.voided[entity]
 
 	def put(self, entity: str, obj: dict[str, Any], changed_at: float) -> None:
-		old = self.objects[entity].get(obj["Id"])
-		self.objects[entity][obj["Id"]] = obj
+		key = object_key(obj)
+		old = self.objects[entity].get(key)
+		self.objects[entity][key] = obj
 		self.indexes.update(entity, old, obj)
-		self._touch(entity, obj["Id"], changed_at)
+		self._touch(entity, key, changed_at)
 
 	def remove(self, entity: str, object_id: str, changed_at: float) -> None:
 		old = self.objects[entity].pop(object_id)
@@ -143,14 +157,15 @@ class Realm:
 			"next_sales_number": self.next_sales_number,
 			"roles": dict(self.roles),
 			"responses": [[rid, r.fingerprint, r.status, r.body] for rid, r in self.responses.items()],
+			"files": {object_id: base64.b64encode(data).decode() for object_id, data in self.files.items()},
 		}
 
 	@classmethod
 	def from_json(cls, realm_id: str, data: dict[str, Any]) -> Realm:
-		realm = cls(realm_id, CompanySettings(**data["settings"]))
+		realm = cls(realm_id, CompanySettings.from_json(data["settings"]))
 		for entity, objects in data["objects"].items():
 			for obj in objects:
-				realm.objects[entity][obj["Id"]] = obj
+				realm.objects[entity][object_key(obj)] = obj
 				realm.indexes.update(entity, None, obj)
 		for entity, tombstones in data["deleted"].items():
 			realm.deleted[entity].update({object_id: float(at) for object_id, at in tombstones.items()})
@@ -163,7 +178,12 @@ class Realm:
 		realm.roles = dict(data["roles"])
 		for request_id, fingerprint, status, body in data["responses"]:
 			realm.responses[request_id] = LoggedResponse(fingerprint, status, body)
+		realm.files = {key: base64.b64decode(text) for key, text in data.get("files", {}).items()}
 		return realm
+
+
+def object_key(obj: dict[str, Any]) -> str:
+	return obj.get("Id") or obj["_key"]
 
 
 def _sequence(entity: str) -> str:
@@ -183,8 +203,13 @@ class Store:
 			realm_id = self._new_realm_id()
 			realm = Realm(realm_id, settings)
 			self._realms[realm_id] = realm
-		with realm.lock:
-			self._bootstrap(realm)
+		try:
+			with realm.lock:
+				self._bootstrap(realm)
+		except Exception:
+			with self._lock:
+				self._realms.pop(realm_id, None)
+			raise
 		return realm
 
 	def get(self, realm_id: str) -> Realm | None:

@@ -28,6 +28,8 @@ from quickbooks_connector.emulator.company import currency_ref
 from quickbooks_connector.emulator.payments import balance_fields
 from quickbooks_connector.emulator.records import (
 	WriteContext,
+	boolean,
+	check_address_lengths,
 	check_lengths,
 	checked_account,
 	checked_date,
@@ -61,12 +63,14 @@ US_TAX_CODES = ("TAX", "NON")
 @dataclass(frozen=True)
 class Form:
 	entity: str
-	party: str
+	party: str | None  # None: the payee is an optional typed EntityRef (Purchase)
 	party_field: str
 	direction: str  # "sales" | "purchase"
 	line_types: tuple[str, ...]
-	has_due_date: bool
-	auto_numbered: bool
+	has_due_date: bool = False
+	auto_numbered: bool = False
+	party_required: bool = True
+	kind: str = "open"  # "open": Balance from payments | "paid": Balance 0 (receipts) | "none": no Balance
 
 	@property
 	def sales(self) -> bool:
@@ -76,11 +80,30 @@ class Form:
 SALES_LINES = ("SalesItemLineDetail", "DiscountLineDetail", "DescriptionOnly")
 PURCHASE_LINES = ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail")
 FORMS = {
-	"Invoice": Form("Invoice", "Customer", "CustomerRef", "sales", SALES_LINES, True, True),
-	"CreditMemo": Form("CreditMemo", "Customer", "CustomerRef", "sales", SALES_LINES, False, True),
-	"Bill": Form("Bill", "Vendor", "VendorRef", "purchase", PURCHASE_LINES, True, False),
-	"VendorCredit": Form("VendorCredit", "Vendor", "VendorRef", "purchase", PURCHASE_LINES, False, False),
+	form.entity: form
+	for form in (
+		Form("Invoice", "Customer", "CustomerRef", "sales", SALES_LINES, True, True),
+		Form("CreditMemo", "Customer", "CustomerRef", "sales", SALES_LINES, False, True),
+		Form("SalesReceipt", "Customer", "CustomerRef", "sales", SALES_LINES, False, True, False, "paid"),
+		Form("RefundReceipt", "Customer", "CustomerRef", "sales", SALES_LINES, False, True, False, "paid"),
+		Form("Estimate", "Customer", "CustomerRef", "sales", SALES_LINES, False, True, True, "none"),
+		Form("Bill", "Vendor", "VendorRef", "purchase", PURCHASE_LINES, True),
+		Form("VendorCredit", "Vendor", "VendorRef", "purchase", PURCHASE_LINES),
+		Form("PurchaseOrder", "Vendor", "VendorRef", "purchase", PURCHASE_LINES, kind="none"),
+		Form("Purchase", None, "EntityRef", "purchase", PURCHASE_LINES, party_required=False, kind="none"),
+	)
 }
+# DocNumber uniqueness (6140 unless include=allowduplicatedocnum): sales forms and purchases always; bills and
+# vendor credits per vendor while OtherPrefs WarnDuplicateBillNumber is on. Estimates and purchase orders: never
+# checked [U].
+DUPLICATE_CHECKED = {"Invoice", "CreditMemo", "SalesReceipt", "RefundReceipt", "Purchase"}
+DEPOSIT_ACCOUNT_TYPES = ("Bank", "Other Current Asset")
+PURCHASE_ACCOUNT_TYPES = {
+	"Cash": ("Bank", "Other Current Asset"),
+	"Check": ("Bank",),
+	"CreditCard": ("Credit Card",),
+}
+ESTIMATE_STATUSES = ("Pending", "Accepted", "Closed", "Rejected", "Converted")
 
 
 @dataclass
@@ -102,33 +125,91 @@ def form_preparer(entity: str):
 
 
 def prepare_form(
-	ctx: WriteContext, form: Form, body: dict[str, Any], existing: dict | None
+	ctx: WriteContext, form: Form, body: dict[str, Any], existing: dict | None, template: bool = False
 ) -> dict[str, Any]:
+	"""``template``: a RecurringTransaction's transaction (no number, balance or due date of its own)."""
 	content = dict(body)
 	check_lengths(body, HEADER_LIMITS)
-	party = ctx.require(form.party, body.get(form.party_field), form.party_field)
-	currency, rate = transaction_currency(ctx, body, party)
-	content.update({form.party_field: ref_to(party, "DisplayName"), "TxnDate": txn_date(ctx, body)})
+	check_address_lengths(body)
+	content["TxnDate"] = txn_date(ctx, body)
+	party = _party(ctx, form, body)
+	currency, rate = transaction_currency(ctx, body, party, content["TxnDate"])
+	if party is not None and form.party:
+		content[form.party_field] = ref_to(party, "DisplayName")
 	content["CurrencyRef"] = currency_ref(currency)
 	if ctx.settings.multicurrency:
 		content["ExchangeRate"] = rate
-	content.update(_party_account(ctx, form, body))
+	content.update(_form_accounts(ctx, form, body))
 	if ctx.settings.is_us:
 		content.pop("GlobalTaxCalculation", None)
 	content.update(_amounts(ctx, form, body, existing, rate))
 	if form.sales:
-		content.update(_sales_form_fields(ctx, body, party))
+		content.update(_sales_form_fields(ctx, form, body, party))
+	content.update(_form_specific(ctx, form, body))
 	content.pop("DueDate", None)
-	if form.has_due_date:
+	if form.has_due_date and not template:
 		content.update(_terms_and_due_date(ctx, form, body, party, content["TxnDate"]))
-	content.update(balance_fields(ctx.realm, form.entity, _id_of(existing), content["TotalAmt"], rate))
-	if content["LinkedTxn"]:
-		_check_paid_document(form, content, existing)
+	for field in ("Balance", "HomeBalance", "LinkedTxn", "RemainingCredit"):
+		content.pop(field, None)
+	if form.kind == "open" and not template:
+		content.update(balance_fields(ctx.realm, form.entity, _id_of(existing), content["TotalAmt"], rate))
+		if content["LinkedTxn"]:
+			_check_paid_document(form, content, existing)
+	elif form.kind == "paid":
+		content.update(Balance=ZERO, HomeBalance=ZERO)
 	content.pop("DocNumber", None)
-	doc_number = _doc_number(ctx, form, body, existing, party["Id"])  # last: it may consume a number
+	if template:
+		if body.get("DocNumber"):
+			content["DocNumber"] = str(body["DocNumber"]).strip()
+		return content
+	party_id = party["Id"] if party is not None else ""
+	doc_number = _doc_number(ctx, form, body, existing, party_id)  # last: it may consume a number
 	if doc_number is not None:
 		content["DocNumber"] = doc_number
 	return content
+
+
+def _party(ctx: WriteContext, form: Form, body: dict[str, Any]) -> dict[str, Any] | None:
+	if form.party is None:  # Purchase: an optional payee of any kind, {"value", "type"}
+		ref = body.get("EntityRef")
+		if not isinstance(ref, dict) or not ref.get("value"):
+			return None
+		kind = str(ref.get("type") or "Vendor").capitalize()
+		if kind not in ("Vendor", "Customer", "Employee"):
+			raise faults.invalid_enum("EntityRef.type", ref.get("type"))
+		return ctx.require(kind, ref, "EntityRef")
+	return ctx.resolve(form.party, body.get(form.party_field), form.party_field, required=form.party_required)
+
+
+def _form_specific(ctx: WriteContext, form: Form, body: dict[str, Any]) -> dict[str, Any]:
+	"""Header fields of one form type: receipts' deposit account, estimates' status, PO status, purchases."""
+	fields: dict[str, Any] = {}
+	if form.entity in ("SalesReceipt", "RefundReceipt"):
+		check_lengths(body, {"PaymentRefNum": 21})
+		role = "undeposited" if form.entity == "SalesReceipt" else None
+		account = checked_account(
+			ctx, body.get("DepositToAccountRef"), "DepositToAccountRef", DEPOSIT_ACCOUNT_TYPES, role
+		)
+		fields["DepositToAccountRef"] = ref_to(account)
+	if form.entity == "Estimate":
+		fields["TxnStatus"] = one_of(body, "TxnStatus", ESTIMATE_STATUSES, default="Pending")
+		for field in ("ExpirationDate", "AcceptedDate"):
+			if body.get(field):
+				fields[field] = checked_date(body[field], field)
+	if form.entity == "PurchaseOrder":
+		fields["POStatus"] = one_of(body, "POStatus", ("Open", "Closed"), default="Open")
+	if form.entity == "Purchase":
+		payment_type = one_of(body, "PaymentType", tuple(PURCHASE_ACCOUNT_TYPES))
+		account = checked_account(
+			ctx, body.get("AccountRef"), "AccountRef", PURCHASE_ACCOUNT_TYPES[payment_type], None
+		)
+		fields.update(PaymentType=payment_type, AccountRef=ref_to(account))
+		fields["Credit"] = payment_type == "CreditCard" and boolean(body, "Credit", False)
+		if payment_type == "Check":
+			fields["PrintStatus"] = one_of(
+				body, "PrintStatus", ("NotSet", "NeedToPrint", "PrintComplete"), default="NotSet"
+			)
+	return fields
 
 
 def _amounts(
@@ -149,27 +230,33 @@ def _amounts(
 	return amounts
 
 
-def _sales_form_fields(ctx: WriteContext, body: dict[str, Any], party: dict[str, Any]) -> dict[str, Any]:
+def _sales_form_fields(
+	ctx: WriteContext, form: Form, body: dict[str, Any], party: dict[str, Any] | None
+) -> dict[str, Any]:
 	fields = {
-		"ApplyTaxAfterDiscount": not ctx.settings.is_us,
+		"ApplyTaxAfterDiscount": boolean(body, "ApplyTaxAfterDiscount", not ctx.settings.is_us),
 		"EmailStatus": body.get("EmailStatus") or "NotSet",
 		"PrintStatus": body.get("PrintStatus") or "NotSet",
 	}
 	if fields["EmailStatus"] == "NeedToSend" and not (body.get("BillEmail") or {}).get("Address"):
 		raise faults.required("BillEmail")
-	if not body.get("BillAddr") and party.get("BillAddr"):
+	if not body.get("BillAddr") and party is not None and party.get("BillAddr"):
 		fields["BillAddr"] = party["BillAddr"]
 	return fields
 
 
-def _party_account(ctx: WriteContext, form: Form, body: dict[str, Any]) -> dict[str, Any]:
-	if form.sales:
+def _form_accounts(ctx: WriteContext, form: Form, body: dict[str, Any]) -> dict[str, Any]:
+	if form.entity in ("Invoice", "CreditMemo"):
 		if not body.get("ARAccountRef"):
 			return {}
 		account = checked_account(ctx, body["ARAccountRef"], "ARAccountRef", ("Accounts Receivable",), None)
 		return {"ARAccountRef": ref_to(account)}
-	account = checked_account(ctx, body.get("APAccountRef"), "APAccountRef", ("Accounts Payable",), "payable")
-	return {"APAccountRef": ref_to(account)}
+	if form.entity in ("Bill", "VendorCredit", "PurchaseOrder"):
+		account = checked_account(
+			ctx, body.get("APAccountRef"), "APAccountRef", ("Accounts Payable",), "payable"
+		)
+		return {"APAccountRef": ref_to(account)}
+	return {}
 
 
 def _tax_mode(ctx: WriteContext, body: dict[str, Any]) -> str:
@@ -201,6 +288,8 @@ def _line_totals(
 		built = _build_line(ctx, form, line, detail_type, mode, basis)
 		subtotal += built.get("Amount", ZERO) if detail_type != "DescriptionOnly" else ZERO
 		lines.append(ids.assign(built, len(lines) + 1))
+	if form.sales:  # QBO adds a subtotal to sales forms only, after the item lines
+		lines.append({"Amount": subtotal, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
 	discount = ZERO
 	for line in discounts:
 		built = _discount_line(ctx, line, subtotal)
@@ -208,7 +297,6 @@ def _line_totals(
 		lines.append(ids.assign(built, len(lines) + 1))
 	factor = (subtotal - discount) / subtotal if subtotal and discount else Decimal(1)
 	tax = _document_tax(ctx, body, basis, mode, factor)
-	lines.append({"Amount": subtotal, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
 	added_tax = ZERO if mode == TAX_INCLUSIVE else tax.total_tax
 	return LineTotals(lines, subtotal, discount, tax, subtotal - discount + added_tax)
 
@@ -288,10 +376,12 @@ def _item_line_detail(
 	check_line_amount(amount, qty, unit_price, "Line.Amount")
 	if qty is not None:
 		detail["Qty"] = qty
-	if unit_price is not None:
+	if unit_price:
 		detail["UnitPrice"] = unit_price
-	elif qty:
+	elif qty:  # Qty without a unit price: QBO derives the price from the amount
 		detail["UnitPrice"] = (amount / qty).quantize(Decimal("1.0000000"))
+	elif unit_price is not None:
+		detail["UnitPrice"] = unit_price
 
 
 def _line_tax_code(
@@ -309,7 +399,7 @@ def _line_tax_code(
 		if ref and str(ref.get("value")) not in US_TAX_CODES:
 			raise faults.invalid_reference(element, "TaxCode", ref.get("value"))
 		return
-	if mode == NOT_APPLICABLE and not ref:
+	if (mode == NOT_APPLICABLE or not ctx.pref("TaxPrefs", "UsingSalesTax", True)) and not ref:
 		return
 	if not ref or not ref.get("value"):
 		raise faults.business(MISSING_TAX_CODE, element)
@@ -366,6 +456,8 @@ def _document_tax(
 	if not ctx.settings.is_us:
 		return compute_tax(basis, mode, factor)
 	sent = body.get("TxnTaxDetail") or {}
+	if not ctx.pref("TaxPrefs", "UsingSalesTax", True):  # sales tax not set up: no tax is recorded
+		return TaxResult(ZERO, [])
 	total_tax = optional_money(sent.get("TotalTax"), "TxnTaxDetail.TotalTax") or ZERO
 	return TaxResult(total_tax, sent.get("TaxLine") or [])
 
@@ -435,13 +527,30 @@ def _doc_number(
 	if value in (None, ""):
 		return None
 	doc_number = str(value).strip()
-	if not ctx.options.allow_duplicate_doc_number:
-		scope = "" if form.sales else party_id
-		owners = ctx.realm.indexes.doc_number_owners((form.entity, scope, doc_number))
-		others = owners - {existing["Id"]} if existing else owners
-		if others:
-			raise faults.duplicate_doc_number(doc_number, form.entity, min(others, key=int))
+	check_doc_number_unique(
+		ctx, form.entity, "" if form.sales or form.party is None else party_id, doc_number, existing
+	)
 	return doc_number
+
+
+def check_doc_number_unique(
+	ctx: WriteContext, entity: str, scope: str, doc_number: str, existing: dict | None
+) -> None:
+	"""6140 for a DocNumber already used by another record of the type (see DUPLICATE_CHECKED)."""
+	if ctx.options.allow_duplicate_doc_number:
+		return
+	if entity in ("Bill", "VendorCredit"):
+		checked = ctx.name_value_pref("WarnDuplicateBillNumber")
+	elif entity == "JournalEntry":
+		checked = ctx.name_value_pref("WarnDuplicateJournalNumber")
+	else:
+		checked = entity in DUPLICATE_CHECKED
+	if not checked:
+		return
+	owners = ctx.realm.indexes.doc_number_owners((entity, scope, doc_number))
+	others = owners - {existing["Id"]} if existing else owners
+	if others:
+		raise faults.duplicate_doc_number(doc_number, entity, min(others, key=int))
 
 
 # Journal entries
@@ -451,7 +560,7 @@ def prepare_journal_entry(ctx: WriteContext, body: dict[str, Any], existing: dic
 	content = dict(body)
 	check_lengths(body, {"DocNumber": 21, "PrivateNote": 4000})
 	content["TxnDate"] = txn_date(ctx, body)
-	currency, rate = transaction_currency(ctx, body, None)
+	currency, rate = transaction_currency(ctx, body, None, content["TxnDate"])
 	content["CurrencyRef"] = currency_ref(currency)
 	if ctx.settings.multicurrency:
 		content["ExchangeRate"] = rate
@@ -469,8 +578,12 @@ def prepare_journal_entry(ctx: WriteContext, body: dict[str, Any], existing: dic
 			"Line",
 		)
 	content["Line"] = lines
-	content["TotalAmt"] = ZERO
-	content["HomeTotalAmt"] = ZERO
+	content["TotalAmt"] = debits
+	content["HomeTotalAmt"] = round2(debits * rate)
+	content.pop("DocNumber", None)
+	if body.get("DocNumber") not in (None, ""):
+		content["DocNumber"] = str(body["DocNumber"]).strip()
+		check_doc_number_unique(ctx, "JournalEntry", "", content["DocNumber"], existing)
 	return content
 
 

@@ -189,8 +189,10 @@ def test_bills_use_the_purchase_rates(make_api):
 	("country", "expected"),
 	[
 		("GB", {"20.0% S", "5.0% R", "0.0% Z", "Exempt", "No VAT"}),
-		("CA", {"GST", "HST ON", "Exempt"}),
-		("FR", {"Standard 10%", "Zero 0%"}),
+		("CA", {"GST", "HST ON", "Zero-rated", "Exempt"}),
+		("FR", {"TVA 20%", "TVA 10%", "TVA 5,5%", "TVA 2,1%", "Exonéré"}),
+		("AU", {"GST", "GST free", "Input taxed"}),
+		("IN", {"GST 5%", "GST 12%", "GST 18%", "GST 28%", "IGST 18%", "Exempt"}),
 		("US", {"TAX", "NON"}),
 	],
 )
