@@ -4,6 +4,11 @@ Connector-owned fields of QuickBooks Settings (tokens, expiries, status, the Qui
 written only by this module, the reference-data fetch and the party import, always with `frappe.db.set_value`;
 a form save keeps their stored values (see `keep_connector_fields`), so a form opened before a token refresh can
 never write stale tokens or expiries back.
+
+Tokens live only in the settings' Password fields (encrypted in __Auth). They never go into job arguments (jobs get
+the settings' name), log lines or Error Logs (see `safety`). A save that changes where they would be sent (the
+environment, the emulator URL) or the app they belong to (client id, client secret) drops the connection: the
+tokens are cleared and the user reconnects (`drop_connection_on_credential_change`).
 """
 
 import pickle
@@ -11,7 +16,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -19,7 +24,15 @@ import pytz
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, format_datetime, get_url, get_url_to_form, get_url_to_list, now_datetime
+from frappe.utils import (
+	add_days,
+	escape_html,
+	format_datetime,
+	get_url,
+	get_url_to_form,
+	get_url_to_list,
+	now_datetime,
+)
 from frappe.utils.data import convert_utc_to_system_timezone, get_datetime, get_system_timezone
 from frappe.utils.password import get_decrypted_password, remove_encrypted_password, set_encrypted_password
 
@@ -27,6 +40,8 @@ from quickbooks_connector.qbo import OAuth, QBOClient, Tokens, endpoints_for, er
 from quickbooks_connector.qbo.auth import TokenManager
 from quickbooks_connector.qbo.environments import Endpoints, Environment
 from quickbooks_connector.qbo.links import record_url as qbo_record_url
+from quickbooks_connector.qbo.secret import Secret
+from quickbooks_connector.quickbooks_connector.safety import emulator_allowed, log_error, remote_text
 
 if TYPE_CHECKING:
 	from quickbooks_connector.quickbooks_connector.doctype.quickbooks_settings.quickbooks_settings import (
@@ -83,6 +98,11 @@ CONNECTOR_FIELDS = (
 	"last_import_run",
 )
 DUMMY_PASSWORD = "*****"  # what a Password column holds; the secret itself is encrypted in __Auth
+# Changing any of these sends the tokens somewhere else or makes them another app's: the connection is dropped.
+CONNECTION_DEFINING_FIELDS = ("environment", "emulator_url", "client_id")
+PREFERENCES_MAX_AGE = timedelta(
+	minutes=5
+)  # how stale the cached QuickBooks preferences may be before a Retry
 
 
 class QuickBooksNotConnectedError(frappe.ValidationError):
@@ -129,8 +149,23 @@ def record_url(settings: "QuickBooksSettings | str", entity: str, qbo_id: str) -
 def endpoints(doc: "QuickBooksSettings") -> Endpoints:
 	environment = ENVIRONMENTS[doc.environment]
 	if environment is Environment.CUSTOM:
+		refuse_emulator_unless_allowed(doc)
 		return endpoints_for(environment, doc.emulator_url)
 	return endpoints_for(environment)
+
+
+def refuse_emulator_unless_allowed(doc: "QuickBooksSettings") -> None:
+	"""The Emulator environment sends the tokens and the client secret to the URL typed into the form: only on a
+	development site (developer mode, or `quickbooks_allow_emulator: 1` in the site config)."""
+	if doc.environment == "Emulator" and not emulator_allowed():
+		frappe.throw(
+			_(
+				"The Emulator environment is for development sites only. Choose Production or Sandbox, or allow it "
+				"with {0} in the site config (developer mode allows it too)."
+			).format("<code>quickbooks_allow_emulator: 1</code>"),
+			exc=QuickBooksNotConnectedError,
+			title=_("Emulator not allowed"),
+		)
 
 
 def callback_url() -> str:
@@ -139,7 +174,7 @@ def callback_url() -> str:
 
 
 def oauth_for(doc: "QuickBooksSettings") -> OAuth:
-	client_secret = doc.get_password("client_secret", raise_exception=False)
+	client_secret = Secret(doc.get_password("client_secret", raise_exception=False) or "")
 	if not doc.client_id or not client_secret:
 		frappe.throw(
 			_(
@@ -152,7 +187,15 @@ def oauth_for(doc: "QuickBooksSettings") -> OAuth:
 
 class FrappeTokenStore:
 	"""`qbo.TokenStore` on QuickBooks Settings: tokens encrypted in Password fields, refreshes serialised by a
-	row lock so concurrent workers never refresh with the same (soon rotated-out) refresh token."""
+	row lock so concurrent workers never refresh with the same (soon rotated-out) refresh token.
+
+	Contract with the caller's transaction: none. The locked refresh (re-read, refresh at Intuit, save) runs on a
+	database connection of its own and commits there, so it neither commits nor rolls back anything the caller
+	has pending, and the saved tokens survive whatever the caller does next. The one thing a caller must not do is
+	call QuickBooks while it holds uncommitted writes to this QuickBooks Settings row: the refresh would wait for
+	the caller's own row lock and fail with a lock timeout (before Intuit is called, so no token is lost).
+	Storing new tokens (connect) and clearing them (disconnect) take the same row lock first (`lock_settings_row`).
+	"""
 
 	def __init__(self, settings_name: str) -> None:
 		self.settings_name = settings_name
@@ -163,12 +206,11 @@ class FrappeTokenStore:
 		)
 		if not row or not row.realm_id:
 			return None
-		access_token, refresh_token = (self._secret(fieldname) for fieldname in TOKEN_FIELDS)
-		if not access_token or not refresh_token:
+		if not (self._secret("access_token") and self._secret("refresh_token")):
 			return None
 		return Tokens(
-			access_token=access_token,
-			refresh_token=refresh_token,
+			access_token=self._secret("access_token"),
+			refresh_token=self._secret("refresh_token"),
 			access_expires_at=to_epoch(row.access_token_expires_at) or 0.0,
 			refresh_expires_at=to_epoch(row.refresh_token_expires_at) or 0.0,
 			refresh_hard_expires_at=to_epoch(row.refresh_token_hard_expires_at),
@@ -178,32 +220,58 @@ class FrappeTokenStore:
 
 	def save(self, tokens: Tokens) -> None:
 		"""Persist and commit at once: Intuit may already have retired the previous refresh token, so the new
-		one must be durable before anything uses it (a later rollback would otherwise lose the connection)."""
+		one must be durable before anything uses it. Inside `refresh_lock` this is the lock's own connection."""
 		write_tokens(self.settings_name, tokens)
 		frappe.db.commit()  # nosemgrep: the rotated refresh token must survive whatever the caller does next
 
 	@contextmanager
 	def refresh_lock(self) -> Iterator[None]:
-		"""Hold the settings row with SELECT ... FOR UPDATE while one refresher refreshes.
+		"""Hold the settings row with SELECT ... FOR UPDATE, on a connection of our own, while one refresher
+		refreshes.
 
-		Commit first: MariaDB's REPEATABLE READ gives a transaction one snapshot, taken at its first plain read.
-		A worker whose transaction began before another worker refreshed would wait for the lock and then still
-		read the old tokens from its snapshot (`load()` reads __Auth with plain SELECTs), refresh with a rotated-
-		out refresh token and get invalid_grant. After the commit, the lock wait comes first and the re-read in
-		a new snapshot sees the tokens the other worker committed. The lock ends with the transaction: `save()`
-		commits, and leaving the block commits (or rolls back on error) to release it in any case.
-		"""
-		frappe.db.commit()  # nosemgrep: end the old snapshot before waiting for the lock (see docstring)
-		frappe.db.get_value(SETTINGS_DOCTYPE, self.settings_name, "name", for_update=True)
-		try:
-			yield
-		except BaseException:
-			frappe.db.rollback()
-			raise
-		frappe.db.commit()  # nosemgrep: release the row lock when no refresh was needed
+		Its own connection: waiting for the lock and the re-read that follows happen in a new transaction, so a
+		worker that waited sees the tokens the other worker committed (a caller's REPEATABLE READ snapshot would
+		still show the old, rotated-out refresh token), and nothing of the caller's transaction is committed or
+		rolled back. Inside the block `frappe.db` is that connection; leaving it commits (or rolls back on error)
+		there, which releases the lock, and the caller's connection is back."""
+		with own_connection():
+			lock_settings_row(self.settings_name)
+			try:
+				yield
+			except BaseException:
+				frappe.db.rollback()
+				raise
+			frappe.db.commit()  # nosemgrep: our own connection; releases the row lock
 
 	def _secret(self, fieldname: str) -> str | None:
 		return get_decrypted_password(SETTINGS_DOCTYPE, self.settings_name, fieldname, raise_exception=False)
+
+
+@contextmanager
+def own_connection() -> Iterator[None]:
+	"""Run the block on a new connection to the site's database (as `frappe.db`), then close it."""
+	from frappe.database import get_db
+
+	caller = frappe.local.db
+	conf = frappe.local.conf
+	own = get_db(
+		host=conf.db_host,
+		port=conf.db_port,
+		user=conf.db_name,
+		password=conf.db_password,
+		cur_db_name=conf.db_name,
+	)
+	frappe.local.db = own
+	try:
+		yield
+	finally:
+		frappe.local.db = caller
+		own.close()
+
+
+def lock_settings_row(settings_name: str) -> None:
+	"""The row lock every token writer takes first: refreshes, connects and disconnects are serialised."""
+	frappe.db.get_value(SETTINGS_DOCTYPE, settings_name, "name", for_update=True)
 
 
 def write_tokens(settings_name: str, tokens: Tokens, **fields: Any) -> None:
@@ -225,6 +293,7 @@ def write_tokens(settings_name: str, tokens: Tokens, **fields: Any) -> None:
 def store_tokens(settings: "QuickBooksSettings | str", tokens: Tokens) -> None:
 	"""Save a new connection's tokens and realm and mark it Connected (commits, like every token write)."""
 	name = _settings_name(settings)
+	lock_settings_row(name)
 	write_tokens(
 		name,
 		tokens,
@@ -236,6 +305,8 @@ def store_tokens(settings: "QuickBooksSettings | str", tokens: Tokens) -> None:
 
 
 def clear_tokens(settings_name: str, status: str, message: str) -> None:
+	"""Forget the tokens (no commit). Waits for a refresh in progress, which would otherwise save tokens again."""
+	lock_settings_row(settings_name)
 	for fieldname in TOKEN_FIELDS:
 		remove_encrypted_password(SETTINGS_DOCTYPE, settings_name, fieldname)
 	values = dict.fromkeys((*TOKEN_FIELDS, *EXPIRY_FIELDS))
@@ -251,7 +322,7 @@ def mark_expired(settings: "QuickBooksSettings | str", reason: str | None = None
 		"Click Reconnect to authorise the app again; your mappings are kept."
 	)
 	if reason:
-		message += " " + _("QuickBooks said: {0}").format(reason)
+		message += " " + _("QuickBooks said: {0}").format(remote_text(reason))
 	previous = frappe.db.get_value(SETTINGS_DOCTYPE, name, "connection_status")
 	frappe.db.set_value(
 		SETTINGS_DOCTYPE,
@@ -277,6 +348,42 @@ def keep_connector_fields(doc: "QuickBooksSettings") -> None:
 		return
 	stored = frappe.db.get_value(SETTINGS_DOCTYPE, doc.name, list(CONNECTOR_FIELDS), as_dict=True)
 	doc.update(stored)
+
+
+def drop_connection_on_credential_change(doc: "QuickBooksSettings") -> None:
+	"""Called from the controller's validate, after `keep_connector_fields`: a connection whose environment,
+	emulator URL, client id or client secret changes is dropped here, server-side. Its tokens belong to the old
+	app and endpoints; sending them (or a revoke) to the new ones is exactly what must not happen."""
+	if doc.is_new():
+		return
+	before = frappe.db.get_value(SETTINGS_DOCTYPE, doc.name, list(CONNECTION_DEFINING_FIELDS), as_dict=True)
+	changed = [
+		field for field in CONNECTION_DEFINING_FIELDS if (doc.get(field) or "") != (before.get(field) or "")
+	]
+	if _client_secret_changed(doc):
+		changed.append("client_secret")
+	has_tokens = any(
+		get_decrypted_password(SETTINGS_DOCTYPE, doc.name, fieldname, raise_exception=False)
+		for fieldname in TOKEN_FIELDS
+	)
+	if not changed or not (has_tokens or doc.connection_status in (CONNECTED, EXPIRED)):
+		return
+	labels = ", ".join(_(doc.meta.get_label(field)) for field in changed)
+	message = _(
+		"{0} changed, so the connection to QuickBooks was dropped and its tokens cleared. Click Reconnect."
+	).format(labels)
+	clear_tokens(doc.name, DISCONNECTED, message)
+	doc.update(dict.fromkeys((*TOKEN_FIELDS, *EXPIRY_FIELDS)))
+	doc.connection_status = DISCONNECTED
+	doc.connection_message = message
+	doc.add_comment("Info", message)
+
+
+def _client_secret_changed(doc: "QuickBooksSettings") -> bool:
+	typed = doc.get("client_secret")
+	if not typed or doc.is_dummy_password(typed):
+		return False
+	return typed != get_decrypted_password(SETTINGS_DOCTYPE, doc.name, "client_secret", raise_exception=False)
 
 
 # -- OAuth flow --------------------------------------------------------------------------------------------
@@ -412,15 +519,45 @@ def update_company_details(doc: "QuickBooksSettings", client: QBOClient | None =
 	prefs = client.preferences()
 	currency = prefs.get("CurrencyPrefs") or {}
 	details = {
-		"qbo_company_name": info.get("CompanyName") or "",
-		"qbo_country": info.get("Country") or "",
-		"qbo_home_currency": (currency.get("HomeCurrency") or {}).get("value") or "",
+		"qbo_company_name": remote_text(info.get("CompanyName") or ""),
+		"qbo_country": remote_text(info.get("Country") or ""),
+		"qbo_home_currency": remote_text((currency.get("HomeCurrency") or {}).get("value") or ""),
 		"qbo_multicurrency": int(bool(currency.get("MultiCurrencyEnabled"))),
 		"qbo_custom_txn_numbers": int(bool((prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers"))),
 	}
 	frappe.db.set_value(SETTINGS_DOCTYPE, doc.name, details, update_modified=False)
 	doc.update(details)
+	frappe.cache.set_value(_preferences_key(doc.name), 1, expires_in_sec=PREFERENCES_MAX_AGE.seconds)
 	return details
+
+
+def refresh_preferences_if_stale(doc: "QuickBooksSettings") -> None:
+	"""Before a Retry: QuickBooks' Multicurrency switch may have been turned on since the settings cached it
+	("turn on Multicurrency in QuickBooks, then Retry"). Re-read Preferences, at most every few minutes per
+	settings. Once on, Multicurrency cannot be turned off in QuickBooks, so then there is nothing to re-read."""
+	if doc.qbo_multicurrency or doc.connection_status != CONNECTED:
+		return
+	key = _preferences_key(doc.name)
+	if frappe.cache.get_value(key):
+		return
+	frappe.cache.set_value(key, 1, expires_in_sec=PREFERENCES_MAX_AGE.seconds)
+	try:
+		prefs = get_client(doc).preferences()
+	except (errors.QBOError, frappe.ValidationError):
+		return  # the push itself will say what is wrong with the connection
+	currency = prefs.get("CurrencyPrefs") or {}
+	details = {
+		"qbo_home_currency": remote_text((currency.get("HomeCurrency") or {}).get("value") or "")
+		or doc.qbo_home_currency,
+		"qbo_multicurrency": int(bool(currency.get("MultiCurrencyEnabled"))),
+		"qbo_custom_txn_numbers": int(bool((prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers"))),
+	}
+	frappe.db.set_value(SETTINGS_DOCTYPE, doc.name, details, update_modified=False)
+	doc.update(details)
+
+
+def _preferences_key(settings_name: str) -> str:
+	return f"quickbooks_preferences_read:{settings_name}"
 
 
 @frappe.whitelist(methods=["POST"])
@@ -455,10 +592,14 @@ def test_connection(settings: str) -> dict[str, Any]:
 			mark_expired(doc.name, _error_text(exc))
 			frappe.db.commit()  # nosemgrep: keep the Expired status although the request fails
 		frappe.throw(
-			_error_text(exc), exc=QuickBooksNotConnectedError, title=_("QuickBooks connection failed")
+			escape_html(_error_text(exc)),
+			exc=QuickBooksNotConnectedError,
+			title=_("QuickBooks connection failed"),
 		)
 	except errors.QBOError as exc:
-		frappe.throw(_error_text(exc), title=_("QuickBooks connection failed"))
+		frappe.throw(escape_html(_error_text(exc)), title=_("QuickBooks connection failed"))
+	# A refresh during the call committed on its own connection; read the tokens in a fresh snapshot.
+	frappe.db.commit()  # nosemgrep: this request's only write is the company details just read
 	tokens = FrappeTokenStore(doc.name).load()
 	return {
 		"company_name": details["qbo_company_name"],
@@ -486,8 +627,8 @@ def refresh_tokens() -> None:
 			refresh_connection(name)
 		except Exception:
 			frappe.db.rollback()
-			frappe.log_error(
-				title=_("QuickBooks token refresh failed for {0}").format(name),
+			log_error(
+				_("QuickBooks token refresh failed for {0}").format(name),
 				reference_doctype=SETTINGS_DOCTYPE,
 				reference_name=name,
 			)
@@ -654,4 +795,5 @@ def _callback_error_message(error: str) -> str:
 
 
 def _error_text(exc: Exception) -> str:
-	return str(exc) or type(exc).__name__
+	"""An error's text for a stored message or notice, sanitised: it may come from QuickBooks."""
+	return remote_text(str(exc)) or type(exc).__name__

@@ -43,6 +43,7 @@ from quickbooks_connector.quickbooks_connector.connection import (
 	mark_expired,
 	not_connected_message,
 )
+from quickbooks_connector.quickbooks_connector.safety import log_error
 from quickbooks_connector.sync.party_import import (
 	PARTY_TYPES,
 	Action,
@@ -66,6 +67,9 @@ TICK_SLACK = timedelta(
 JOB_TIMEOUT = 6 * 3600  # a first import of a large company; routine runs take seconds
 ROWS_PER_RESULT = 500  # rows listed per result on the run; the counts cover everything
 FINISHED_EVENT = "quickbooks_import_finished"
+PROGRESS_EVENT = (
+	"quickbooks_import_progress"  # keyed by the run's progress key: a form shows only its own run
+)
 METHOD_LABELS = {
 	ReadMethod.FULL: "all records (first import)",
 	ReadMethod.CDC: "changes since the last import (CDC)",
@@ -101,8 +105,11 @@ def need_to_run(last_run: datetime | str | None, interval_minutes: int | None, n
 	return now + TICK_SLACK >= get_datetime(last_run) + interval
 
 
-def enqueue_import(settings: str, trigger: str = "Scheduler", show_progress: bool = False) -> bool:
-	"""Queue `run_import` on the long queue; False when an import of these settings is already queued or running."""
+def enqueue_import(
+	settings: str, trigger: str = "Scheduler", show_progress: bool = False, progress_key: str | None = None
+) -> bool:
+	"""Queue `run_import` on the long queue; False when an import of these settings is already queued or running.
+	`progress_key` tags the run's progress and finish events, so the form that started it follows only that run."""
 	job = frappe.enqueue(
 		RUN_METHOD,
 		queue="long",
@@ -112,6 +119,7 @@ def enqueue_import(settings: str, trigger: str = "Scheduler", show_progress: boo
 		settings=settings,
 		trigger=trigger,
 		show_progress=show_progress,
+		progress_key=progress_key,
 	)
 	return job is not None
 
@@ -129,18 +137,21 @@ def import_now(settings: str) -> dict:
 		frappe.throw(not_connected_message(doc), title=_("Not connected"))
 	if not (doc.import_customers or doc.import_suppliers):
 		frappe.throw(_("Turn on Import Customers or Import Suppliers first."), title=_("Nothing to import"))
-	if not enqueue_import(doc.name, trigger="User", show_progress=True):
+	progress_key = frappe.generate_hash(length=12)
+	if not enqueue_import(doc.name, trigger="User", show_progress=True, progress_key=progress_key):
 		return {
 			"queued": False,
 			"message": _("An import for {0} is already queued or running.").format(doc.name),
 		}
-	return {"queued": True, "message": _("Import from QuickBooks started.")}
+	return {"queued": True, "message": _("Import from QuickBooks started."), "progress_key": progress_key}
 
 
 # -- the job -------------------------------------------------------------------------------------------------
 
 
-def run_import(settings: str, trigger: str = "Scheduler", show_progress: bool = False) -> str:
+def run_import(
+	settings: str, trigger: str = "Scheduler", show_progress: bool = False, progress_key: str | None = None
+) -> str:
 	"""Import the enabled entities of one settings record; returns the QuickBooks Import Run's name."""
 	doc = frappe.get_doc(SETTINGS, settings)
 	entities = [entity for entity, switch in SWITCHES.items() if doc.get(switch)]
@@ -148,19 +159,20 @@ def run_import(settings: str, trigger: str = "Scheduler", show_progress: bool = 
 	port = FrappePartyPort(doc)
 	try:
 		importer = PartyImporter(
-			get_client(doc), port, entities, progress=_progress(doc.name) if show_progress else None
+			get_client(doc),
+			port,
+			entities,
+			progress=_progress(doc.name, progress_key) if show_progress else None,
 		)
 		summary = importer.run()
 	except Exception as error:  # the run record must say why nothing (more) was imported
 		frappe.db.rollback()
-		frappe.log_error(
-			title=_("QuickBooks party import failed"), reference_doctype=SETTINGS, reference_name=settings
-		)
-		_finish_run(run, port, None, _clean(error))
+		log_error(_("QuickBooks party import failed"), SETTINGS, settings)
+		_finish_run(run, port, None, _clean(error), progress_key)
 		return run.name
 	if summary.stopped_by and is_dead_grant(summary.stopped_by):
 		mark_expired(doc, str(summary.stopped_by))
-	_finish_run(run, port, summary, summary.error)
+	_finish_run(run, port, summary, summary.error, progress_key)
 	return run.name
 
 
@@ -195,7 +207,11 @@ def _start_run(doc: Document, trigger: str) -> Document:
 
 
 def _finish_run(
-	run: Document, port: FrappePartyPort, summary: ImportSummary | None, error: str | None
+	run: Document,
+	port: FrappePartyPort,
+	summary: ImportSummary | None,
+	error: str | None,
+	progress_key: str | None = None,
 ) -> None:
 	run.reload()
 	counts = summary if summary is not None else port.counts  # a run that crashed: what it reported so far
@@ -214,21 +230,28 @@ def _finish_run(
 	frappe.db.commit()  # nosemgrep: the run's outcome is the user's only view of a background job
 	frappe.publish_realtime(
 		FINISHED_EVENT,
-		{"settings": run.settings, "run": run.name, "status": run.status},
+		{"settings": run.settings, "run": run.name, "status": run.status, "progress_key": progress_key},
 		doctype=SETTINGS,
 		docname=run.settings,
 	)
 
 
-def _progress(settings: str) -> Callable[[int, int | None], None]:
+def _progress(settings: str, progress_key: str | None) -> Callable[[int, int | None], None]:
+	"""Progress of this run only: tagged with its key (not Frappe's generic progress event, which any open
+	dialog of an earlier run would pick up)."""
+
 	def publish(done: int, expected: int | None) -> None:
-		percent = min(99, done * 100 / expected) if expected else 0
-		frappe.publish_progress(
-			percent,
-			title=_("Importing from QuickBooks"),
+		frappe.publish_realtime(
+			PROGRESS_EVENT,
+			{
+				"settings": settings,
+				"progress_key": progress_key,
+				"done": done,
+				"expected": expected,
+				"percent": min(99, done * 100 / expected) if expected else 0,
+			},
 			doctype=SETTINGS,
 			docname=settings,
-			description=_("{0} of {1} records").format(done, expected or "?"),
 		)
 
 	return publish
@@ -373,7 +396,7 @@ class FrappePartyPort:
 		if existing:
 			frappe.db.set_value(LINK, existing, values)
 		else:
-			frappe.get_doc(
+			link = frappe.get_doc(
 				{
 					"doctype": LINK,
 					"settings": self.settings,
@@ -381,7 +404,9 @@ class FrappePartyPort:
 					"qbo_entity": qbo_entity,
 					**values,
 				}
-			).insert(ignore_permissions=True)
+			)
+			link.flags.quickbooks_connector_write = True  # read-only in the desk; the connector writes them
+			link.insert(ignore_permissions=True)
 
 	def mark_deleted(self, qbo_entity: str, qbo_id: str) -> str | None:
 		link = frappe.db.get_value(

@@ -147,6 +147,8 @@ class FrappePort:
 					"qbo_id": qbo_id,
 				}
 			)
+		# Links are read-only in the desk; the connector's own writers say so with this flag.
+		link.flags.quickbooks_connector_write = True
 		link.save(ignore_permissions=True)
 
 	def _link_filters(self, qbo_entity: str, **filters: str) -> dict:

@@ -17,6 +17,7 @@ from frappe.model.document import Document
 from frappe.utils import cint, getdate, now_datetime
 from frappe.utils.background_jobs import is_job_enqueued
 
+from quickbooks_connector.mapping.registry import PUSHED_TYPES
 from quickbooks_connector.quickbooks_connector.context import (
 	PUSHED_DOCTYPES,
 	SETTINGS,
@@ -31,13 +32,18 @@ from quickbooks_connector.quickbooks_connector.port import (
 	log_name,
 	upsert_log,
 )
+from quickbooks_connector.quickbooks_connector.safety import log_error, scrub_secrets
 from quickbooks_connector.sync import DocumentBusy, DocumentNotFound, PushEngine, SyncPolicy
-from quickbooks_connector.sync.engine import PUSH_ORDER
 from quickbooks_connector.sync.records import ErrorKind, Status
 
 JOB = "quickbooks_connector.quickbooks_connector.push.run_sync"
 BACKFILL_JOB = "quickbooks_connector.quickbooks_connector.push.run_backfill"
 QUEUE = "short"
+# Who may send a document dated before the sync start date (a separate, confirmed action).
+START_DATE_OVERRIDE_ROLES = ("Accounts Manager", "System Manager")
+PUSH_ORDER = {
+	pushed.doctype: pushed.push_order for pushed in PUSHED_TYPES
+}  # backfill: referred-to types first
 SAVEPOINT = "quickbooks_push_decision"
 # A Queued record whose job vanished (worker crash, Redis flushed) is queued again after this long.
 STALE_QUEUED_AFTER = timedelta(minutes=15)
@@ -97,8 +103,8 @@ def _without_failing(action: Callable[[Document], None], doc: Document) -> None:
 		action(doc)
 	except Exception:
 		frappe.db.rollback(save_point=SAVEPOINT)
-		frappe.log_error(
-			title=_("QuickBooks: could not queue {0} {1}").format(doc.doctype, doc.name),
+		log_error(
+			_("QuickBooks: could not queue {0} {1}").format(doc.doctype, doc.name),
 			reference_doctype=doc.doctype,
 			reference_name=doc.name,
 		)
@@ -135,10 +141,8 @@ def _enqueue_from_hook(doc: Document, action: str = "sync") -> None:
 	try:
 		enqueue_sync(doc.doctype, doc.name, action=action)
 	except Exception:
-		frappe.log_error(
-			title=_("QuickBooks: could not queue {0} {1}; the scheduler retries it").format(
-				doc.doctype, doc.name
-			),
+		log_error(
+			_("QuickBooks: could not queue {0} {1}; the scheduler retries it").format(doc.doctype, doc.name),
 			reference_doctype=doc.doctype,
 			reference_name=doc.name,
 		)
@@ -183,6 +187,11 @@ def run_sync(doctype: str, name: str, manual: bool = False) -> str:
 	settings = _settings_of(doctype, name)
 	if not settings:
 		return _record_outside_engine(doctype, name, None, _no_settings_message(doctype, name))
+	if manual:
+		# "Turn on Multicurrency in QuickBooks, then Retry" must work without a Test Connection in between.
+		from quickbooks_connector.quickbooks_connector.connection import refresh_preferences_if_stale
+
+		refresh_preferences_if_stale(settings)
 	try:
 		engine = build_engine(settings)
 	except Exception as error:
@@ -199,7 +208,7 @@ def run_sync(doctype: str, name: str, manual: bool = False) -> str:
 	except Exception as error:
 		# The engine records every QuickBooks and mapping failure itself; this is a bug, keep it visible.
 		frappe.db.rollback()
-		frappe.log_error(title=_("QuickBooks: sync of {0} {1} failed").format(doctype, name))
+		log_error(_("QuickBooks: sync of {0} {1} failed").format(doctype, name), doctype, name)
 		return _record_outside_engine(doctype, name, settings.name, _unexpected(error))
 	_publish_status(doctype, name, record.status.value)
 	return record.status.value
@@ -211,7 +220,7 @@ def _unexpected(error: Exception) -> dict:
 		"error_kind": ErrorKind.PERMANENT.value,
 		"error": _(
 			"Unexpected error while syncing: {0}. Press Retry; if it persists, report it with the Error Log."
-		).format(repr(error)),
+		).format(scrub_secrets(repr(error))),
 	}
 
 
@@ -250,7 +259,9 @@ def _connection_problem(settings: Document, error: Exception) -> dict:
 	(e.g. the app's client secret is missing): a human must fix the settings, then press Retry."""
 	reason = str(error) or error.__class__.__name__
 	if settings.connection_status == "Connected":
-		frappe.log_error(title=_("QuickBooks: could not start a sync for {0}").format(settings.name))
+		log_error(
+			_("QuickBooks: could not start a sync for {0}").format(settings.name), SETTINGS, settings.name
+		)
 		return {
 			"status": Status.FAILED.value,
 			"error_kind": ErrorKind.PERMANENT.value,
@@ -352,14 +363,24 @@ def _stale_queued(now: datetime, connected: set[str]) -> Iterable[frappe._dict]:
 
 
 # Manual actions -------------------------------------------------------------------------------------------
+#
+# Who may do what: reading a document's QuickBooks status needs read permission on the document; sending it
+# (Sync to QuickBooks, Retry, also from the Sync Log) needs write permission on it, and the connector enabled in
+# its company's QuickBooks Settings; sending one dated before the sync start date is a separate, confirmed action
+# for Accounts Managers and System Managers only.
 
 
 @frappe.whitelist()
 def get_status(doctype: str, name: str) -> dict | None:
-	"""What the document's form shows: the QuickBooks status, the message, the link, and whether it can be pushed."""
-	_check_pushable(doctype, name)
-	company, docstatus = frappe.db.get_value(doctype, name, ["company", "docstatus"])
-	if not frappe.db.exists(SETTINGS, {"company": company}):
+	"""What the document's form shows: the QuickBooks status, the message, the link, and what the user may do."""
+	_check_pushable(doctype, name, "read")
+	company, docstatus, posting_date = frappe.db.get_value(
+		doctype, name, ["company", "docstatus", "posting_date"]
+	)
+	settings = frappe.db.get_value(
+		SETTINGS, {"company": company}, ["name", "enabled", "sync_start_date"], as_dict=True
+	)
+	if not settings:
 		return None
 	log = frappe.db.get_value(
 		SYNC_LOG,
@@ -367,7 +388,20 @@ def get_status(doctype: str, name: str) -> dict | None:
 		["name", "status", "error", "error_kind", "qbo_url", "qbo_entity", "doc_number", "next_retry_at"],
 		as_dict=True,
 	)
-	return {"log": log, "can_sync": _needs_sync(docstatus, log.status if log else None)}
+	before_start = bool(
+		docstatus == 1
+		and settings.sync_start_date
+		and posting_date
+		and getdate(posting_date) < getdate(settings.sync_start_date)
+	)
+	can_write = bool(frappe.has_permission(doctype, "write", name))
+	return {
+		"log": log,
+		"enabled": bool(settings.enabled),
+		"can_sync": can_write and _needs_sync(docstatus, log.status if log else None),
+		"before_start_date": before_start,
+		"can_override_start_date": can_write and _may_override_start_date(),
+	}
 
 
 def _needs_sync(docstatus: int, status: str | None) -> bool:
@@ -379,45 +413,97 @@ def _needs_sync(docstatus: int, status: str | None) -> bool:
 
 @frappe.whitelist(methods=["POST"])
 def sync_now(doctype: str, name: str) -> str:
-	"""The "Sync to QuickBooks" / "Retry" button: push now, whatever the sync start date says."""
-	_check_pushable(doctype, name)
+	"""The "Sync to QuickBooks" / "Retry" button: push now. Needs write permission on the document and the
+	connector enabled; a document dated before the sync start date needs `sync_despite_start_date`."""
+	_check_pushable(doctype, name, "write")
 	return _queue_manual(doctype, name)
 
 
 @frappe.whitelist(methods=["POST"])
+def sync_despite_start_date(doctype: str, name: str) -> str:
+	"""Send a document dated before the sync start date (the form asks the user to confirm first). Accounts
+	Managers and System Managers only, with write permission on the document."""
+	if not _may_override_start_date():  # not frappe.only_for, which lets everything through in tests
+		frappe.throw(
+			_(
+				"Only an Accounts Manager or a System Manager can send a document dated before the sync start date."
+			),
+			frappe.PermissionError,
+		)
+	_check_pushable(doctype, name, "write")
+	return _queue_manual(doctype, name, despite_start_date=True)
+
+
+@frappe.whitelist(methods=["POST"])
 def retry(names: list[str] | str) -> int:
-	"""Bulk Retry from the Sync Log list; returns how many documents were queued."""
+	"""Bulk Retry from the Sync Log list; returns how many documents were queued. Same rules as `sync_now`,
+	checked for every document before any is queued."""
 	if isinstance(names, str):
 		names = json.loads(names) if names.startswith("[") else [names]
-	queued = 0
+	references = []
 	for log in names:
+		frappe.has_permission(SYNC_LOG, "read", log, throw=True)
 		reference = frappe.db.get_value(SYNC_LOG, log, ["reference_doctype", "reference_name"], as_dict=True)
-		if not reference:
-			continue
-		_check_pushable(reference.reference_doctype, reference.reference_name)
+		if reference:
+			_check_pushable(reference.reference_doctype, reference.reference_name, "write")
+			references.append(reference)
+	queued = 0
+	for reference in references:
 		if _queue_manual(reference.reference_doctype, reference.reference_name) == Status.QUEUED.value:
 			queued += 1
 	return queued
 
 
-def _check_pushable(doctype: str, name: str) -> None:
+def _check_pushable(doctype: str, name: str, ptype: str) -> None:
 	if doctype not in PUSHED_DOCTYPES:
 		frappe.throw(_("{0} documents are not sent to QuickBooks.").format(_(doctype)))
-	frappe.has_permission(doctype, "read", name, throw=True)
+	frappe.has_permission(doctype, ptype, name, throw=True)
 
 
-def _queue_manual(doctype: str, name: str) -> str:
+def _may_override_start_date() -> bool:
+	return bool(set(START_DATE_OVERRIDE_ROLES) & set(frappe.get_roles()))
+
+
+def _queue_manual(doctype: str, name: str, despite_start_date: bool = False) -> str:
 	doc = frappe.get_doc(doctype, name)
 	if doc.docstatus == 0:
 		frappe.throw(_("Submit {0} first: only submitted documents are sent to QuickBooks.").format(name))
 	status = frappe.db.get_value(SYNC_LOG, log_name(doctype, name), "status")
 	if not _needs_sync(doc.docstatus, status):
 		return status or Status.SKIPPED.value  # QuickBooks already matches the document
-	settings = frappe.db.get_value(SETTINGS, {"company": doc.company})
+	settings = frappe.db.get_value(
+		SETTINGS, {"company": doc.company}, ["name", "enabled", "sync_start_date"], as_dict=True
+	)
 	if not settings:
 		frappe.throw(_("Company {0} has no QuickBooks Settings.").format(doc.company))
-	_set_log(doc, settings, status=Status.QUEUED.value, error=None, error_kind=None, next_retry_at=None)
-	enqueue_sync(doctype, name, manual=True, action="cancel" if doc.docstatus == 2 else "sync")
+	if not settings.enabled:
+		frappe.throw(
+			_(
+				"Sending to QuickBooks is turned off for {0}: enable it in QuickBooks Settings {1} first."
+			).format(doc.company, settings.name),
+			title=_("QuickBooks sync disabled"),
+		)
+	cancelling = doc.docstatus == 2  # whatever reached QuickBooks is voided, whatever the dates say
+	before_start = bool(
+		settings.sync_start_date
+		and doc.get("posting_date")
+		and getdate(doc.posting_date) < getdate(settings.sync_start_date)
+	)
+	if before_start and not (cancelling or despite_start_date):
+		frappe.throw(
+			_(
+				"{0} is dated before the sync start date in QuickBooks Settings. An Accounts Manager can send it "
+				"anyway with QuickBooks > Send despite Start Date."
+			).format(name),
+			title=_("Before the sync start date"),
+		)
+	_set_log(doc, settings.name, status=Status.QUEUED.value, error=None, error_kind=None, next_retry_at=None)
+	enqueue_sync(
+		doctype,
+		name,
+		manual=cancelling or despite_start_date,
+		action="cancel" if cancelling else "sync",
+	)
 	return Status.QUEUED.value
 
 
@@ -515,7 +601,7 @@ def _push_chunk(engine: PushEngine, chunk: list[tuple[str, str]]):
 	except Exception:
 		# The engine records failures itself; this is a bug path. One by one, every document still gets a record.
 		frappe.db.rollback()
-		frappe.log_error(title=_("QuickBooks backfill: batch failed, pushing one by one"))
+		log_error(_("QuickBooks backfill: batch failed, pushing one by one"))
 		return [engine.push(doctype, name, manual=True) for doctype, name in chunk]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import frappe
 from frappe import _
-from frappe.utils import cstr, flt, now_datetime
+from frappe.utils import cstr, escape_html, flt, now_datetime
 from frappe.utils.background_jobs import is_job_enqueued
 
 from quickbooks_connector.quickbooks_connector.connection import (
@@ -19,6 +19,7 @@ from quickbooks_connector.quickbooks_connector.connection import (
 	get_client,
 	notify,
 )
+from quickbooks_connector.quickbooks_connector.safety import log_error, scrub_secrets
 
 ACCOUNT = "QuickBooks Account"
 TAX_CODE = "QuickBooks Tax Code"
@@ -61,12 +62,10 @@ def fetch_job(settings: str, user: str) -> None:
 		counts = fetch_reference_data(settings)
 	except Exception as exc:
 		frappe.db.rollback()
-		message = _("Fetching QuickBooks data for {0} failed: {1}").format(settings, str(exc))
-		frappe.log_error(
-			title=_("QuickBooks data fetch failed"),
-			reference_doctype=SETTINGS_DOCTYPE,
-			reference_name=settings,
+		message = _("Fetching QuickBooks data for {0} failed: {1}").format(
+			settings, escape_html(scrub_secrets(str(exc)))
 		)
+		log_error(_("QuickBooks data fetch failed"), SETTINGS_DOCTYPE, settings)
 		_tell(user, settings, _("QuickBooks data fetch failed"), message, ok=False)
 		return
 	_tell(user, settings, _("QuickBooks data fetched"), summary(counts), ok=True)

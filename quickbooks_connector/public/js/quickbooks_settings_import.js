@@ -14,12 +14,25 @@ const QBO_IMPORT_COLORS = {
 
 frappe.ui.form.on("QuickBooks Settings", {
 	setup(frm) {
+		// Progress and the end of a run are keyed by the run's progress key: only the run this form started
+		// moves (or closes) its progress dialog; an earlier run's late events are ignored.
+		frappe.realtime.on("quickbooks_import_progress", (data) => {
+			if (data.settings !== frm.doc.name || !data.progress_key) return;
+			if (data.progress_key !== quickbooks_import.progress_key) return;
+			quickbooks_import.show_progress(data.done, data.expected);
+		});
 		frappe.realtime.on("quickbooks_import_finished", (data) => {
 			if (data.settings !== frm.doc.name) return;
-			frappe.hide_progress();
+			if (data.progress_key && data.progress_key === quickbooks_import.progress_key) {
+				quickbooks_import.progress_key = null;
+				frappe.hide_progress();
+			}
 			frm.reload_doc();
 			frappe.show_alert({
-				message: __("QuickBooks import {0}: {1}", [data.run, __(data.status)]),
+				message: __("QuickBooks import {0}: {1}", [
+					frappe.utils.escape_html(data.run),
+					__(data.status),
+				]),
 				indicator: QBO_IMPORT_COLORS[data.status] || "gray",
 			});
 		});
@@ -35,6 +48,17 @@ frappe.ui.form.on("QuickBooks Settings", {
 });
 
 const quickbooks_import = {
+	progress_key: null, // the run this page started and follows
+
+	show_progress(done, expected) {
+		frappe.show_progress(
+			__("Importing from QuickBooks"),
+			done,
+			expected || Math.max(done, 1),
+			expected ? __("{0} of {1} records", [done, expected]) : __("{0} records", [done])
+		);
+	},
+
 	import_now(frm) {
 		if (frm.is_dirty()) {
 			frappe.msgprint(__("Save the settings first."));
@@ -46,7 +70,16 @@ const quickbooks_import = {
 			freeze: true,
 			callback: (r) => {
 				const result = r.message || {};
-				frappe.show_alert({ message: result.message, indicator: result.queued ? "blue" : "orange" });
+				if (result.queued) {
+					// A new run: forget the previous run's dialog and follow this one only.
+					frappe.hide_progress();
+					quickbooks_import.progress_key = result.progress_key;
+					quickbooks_import.show_progress(0, null);
+				}
+				frappe.show_alert({
+					message: frappe.utils.escape_html(result.message),
+					indicator: result.queued ? "blue" : "orange",
+				});
 			},
 		});
 	},

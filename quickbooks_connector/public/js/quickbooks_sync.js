@@ -14,9 +14,15 @@ if (!quickbooks_connector.sync_form.registered) {
 		Skipped: "orange",
 	};
 
-	const sync_now = (frm) =>
+	// QuickBooks pages open in a new tab that gets no handle on this one, and only over http(s).
+	const open_external = (url) => {
+		if (!/^https?:\/\//i.test(url || "")) return;
+		window.open(url, "_blank", "noopener,noreferrer");
+	};
+
+	const sync_now = (frm, method = "sync_now") =>
 		frappe
-			.xcall(`${PUSH}.sync_now`, { doctype: frm.doc.doctype, name: frm.doc.name })
+			.xcall(`${PUSH}.${method}`, { doctype: frm.doc.doctype, name: frm.doc.name })
 			.then((status) => {
 				frappe.show_alert({
 					message: __("QuickBooks: {0}", [__(status)]),
@@ -28,7 +34,7 @@ if (!quickbooks_connector.sync_form.registered) {
 	const show_status = (frm, log) => {
 		const status = log.status;
 		let text = __("QuickBooks: {0}", [__(status)]);
-		if (log.doc_number && status === "Synced") text += ` (${log.doc_number})`;
+		if (log.doc_number && status === "Synced") text += ` (${frappe.utils.escape_html(log.doc_number)})`;
 		frm.dashboard.add_indicator(text, COLORS[status] || "gray");
 		if (log.error && ["Failed", "Skipped"].includes(status)) {
 			const color = status === "Failed" && log.error_kind === "permanent" ? "red" : "yellow";
@@ -54,11 +60,26 @@ if (!quickbooks_connector.sync_form.registered) {
 		const group = __("QuickBooks");
 		if (log) show_status(frm, log);
 		if (log && log.qbo_url) {
-			frm.add_custom_button(__("View in QuickBooks"), () => window.open(log.qbo_url), group);
+			frm.add_custom_button(__("View in QuickBooks"), () => open_external(log.qbo_url), group);
 		}
-		if (info.can_sync) {
+		// Sending needs write permission on the document and the connector enabled (the server checks both).
+		if (info.can_sync && info.enabled && !info.before_start_date) {
 			const label = log && log.status === "Failed" ? __("Retry") : __("Sync to QuickBooks");
 			frm.add_custom_button(label, () => sync_now(frm), group);
+		}
+		if (info.can_sync && info.enabled && info.before_start_date && info.can_override_start_date) {
+			frm.add_custom_button(
+				__("Send despite Start Date"),
+				() =>
+					frappe.confirm(
+						__(
+							"{0} is dated before the sync start date in QuickBooks Settings, so it is not sent automatically. Send it to QuickBooks anyway?",
+							[frappe.utils.escape_html(frm.doc.name).bold()]
+						),
+						() => sync_now(frm, "sync_despite_start_date")
+					),
+				group
+			);
 		}
 		if (log) {
 			frm.add_custom_button(

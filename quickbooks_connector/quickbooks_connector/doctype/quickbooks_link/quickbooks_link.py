@@ -5,6 +5,10 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from quickbooks_connector.quickbooks_connector.doctype.quickbooks_sync_log.quickbooks_sync_log import (
+	refuse_unless_connector,
+)
+
 
 class QuickBooksLink(Document):
 	# begin: auto-generated types
@@ -28,7 +32,14 @@ class QuickBooksLink(Document):
 		settings: DF.Link
 
 	# end: auto-generated types
+	def before_insert(self) -> None:
+		refuse_unless_connector(self, _("created"))
+
+	def on_trash(self) -> None:
+		refuse_unless_connector(self, _("deleted"))
+
 	def validate(self) -> None:
+		refuse_unless_connector(self, _("changed"))
 		self.erpnext_key = self.erpnext_key or self.erpnext_name
 		if not self.erpnext_key:
 			frappe.throw(_("Set the ERPNext record (or the key) this QuickBooks record is linked to."))

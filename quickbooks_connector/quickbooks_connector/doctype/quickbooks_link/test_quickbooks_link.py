@@ -69,6 +69,9 @@ class TestQuickBooksLink(FrappeTestCase):
 		return {"settings": self.world.settings.name, "realm_id": self.world.realm_id}
 
 	def new_link(self, **fields):
-		return frappe.get_doc(
+		"""A link as the connector writes it (Links are read-only to users; see test_security)."""
+		link = frappe.get_doc(
 			{"doctype": LINK, "settings": self.world.settings.name, "qbo_entity": "Customer", **fields}
-		).insert(ignore_permissions=True)
+		)
+		link.flags.quickbooks_connector_write = True
+		return link.insert(ignore_permissions=True)

@@ -43,7 +43,8 @@ frappe.ui.form.on("QuickBooks Settings", {
 		if (notice) {
 			frappe.msgprint({
 				title: __("QuickBooks"),
-				message: notice.message,
+				// The notice may quote QuickBooks (an error text): never render it as HTML.
+				message: frappe.utils.escape_html(notice.message),
 				indicator: notice.indicator,
 			});
 		}
@@ -134,7 +135,7 @@ const quickbooks_settings = {
 		frappe.confirm(
 			__(
 				"Disconnect {0} from QuickBooks? The app's access is revoked at Intuit. Mappings are kept, so you can reconnect later.",
-				[frm.doc.company.bold()]
+				[frappe.utils.escape_html(frm.doc.company).bold()]
 			),
 			async () => {
 				const r = await frappe.call({
@@ -142,7 +143,7 @@ const quickbooks_settings = {
 					args: { settings: frm.doc.name },
 					freeze: true,
 				});
-				frappe.show_alert({ message: r.message, indicator: "orange" }, 7);
+				frappe.show_alert({ message: frappe.utils.escape_html(r.message), indicator: "orange" }, 7);
 				frm.reload_doc();
 			}
 		);
@@ -163,8 +164,8 @@ const quickbooks_settings = {
 				"Connected to QuickBooks company {0} ({1}, {2}). The access token is valid until {3}; reconnect by {4} at the latest.",
 				[
 					frappe.utils.escape_html(info.company_name).bold(),
-					info.country,
-					info.home_currency,
+					frappe.utils.escape_html(info.country),
+					frappe.utils.escape_html(info.home_currency),
 					frappe.datetime.str_to_user(info.access_token_expires_at),
 					frappe.datetime.str_to_user(info.reconnect_by),
 				]
@@ -178,7 +179,7 @@ const quickbooks_settings = {
 			method: `${QBO_METHOD}.reference_data.fetch_quickbooks_data`,
 			args: { settings: frm.doc.name },
 		});
-		frappe.show_alert({ message: r.message.message, indicator: "blue" }, 5);
+		frappe.show_alert({ message: frappe.utils.escape_html(r.message.message), indicator: "blue" }, 5);
 	},
 
 	async suggest_mappings(frm, { quiet_when_none = false } = {}) {

@@ -1,8 +1,11 @@
 # Copyright (c) 2026, quickbooks_connector contributors and contributors
 # For license information, please see license.txt
 
+import frappe
+from frappe import _
 from frappe.model.document import Document
 
+from quickbooks_connector.qbo import endpoints_for
 from quickbooks_connector.quickbooks_connector import connection, mappings
 from quickbooks_connector.quickbooks_connector.reference_data import delete_reference_data
 
@@ -68,8 +71,23 @@ class QuickBooksSettings(Document):
 
 	def validate(self) -> None:
 		connection.keep_connector_fields(self)
+		connection.refuse_emulator_unless_allowed(self)
+		self.validate_emulator_url()
+		connection.drop_connection_on_credential_change(self)
 		self.redirect_url = connection.callback_url()
 		mappings.validate_settings(self)
+
+	def validate_emulator_url(self) -> None:
+		if self.environment != "Emulator":
+			self.emulator_url = None
+			return
+		try:
+			endpoints_for("custom", self.emulator_url)
+		except ValueError:
+			frappe.throw(
+				_("Enter the emulator's base URL, for example http://127.0.0.1:8765."),
+				title=_("Emulator URL"),
+			)
 
 	def onload(self) -> None:
 		self.set_onload("connection_notice", connection.pop_notice())

@@ -12,7 +12,11 @@ frappe.listview_settings["QuickBooks Settings"] = {
 		// The OAuth callback lands here when it cannot tell which settings it belongs to (expired link).
 		const r = await frappe.call("quickbooks_connector.quickbooks_connector.connection.pop_notice");
 		if (r.message) {
-			frappe.msgprint({ title: __("QuickBooks"), message: r.message.message, indicator: r.message.indicator });
+			frappe.msgprint({
+				title: __("QuickBooks"),
+				message: frappe.utils.escape_html(r.message.message),
+				indicator: r.message.indicator,
+			});
 		}
 	},
 };

@@ -5,6 +5,8 @@ frappe.ui.form.on("QuickBooks Sync Log", {
 	refresh(frm) {
 		const doc = frm.doc;
 		const group = __("QuickBooks");
+		// Sync Logs are the connector's record of what QuickBooks holds: read-only here (no Save, no Delete).
+		frm.disable_save();
 		if (["Failed", "Skipped", "Queued"].includes(doc.status)) {
 			frm.add_custom_button(__("Retry"), () => {
 				frappe
@@ -21,7 +23,11 @@ frappe.ui.form.on("QuickBooks Sync Log", {
 			});
 		}
 		if (doc.qbo_url) {
-			frm.add_custom_button(__("View in QuickBooks"), () => window.open(doc.qbo_url), group);
+			frm.add_custom_button(
+				__("View in QuickBooks"),
+				() => quickbooks_open_external(doc.qbo_url),
+				group
+			);
 		}
 		if (doc.reference_doctype && doc.reference_name) {
 			frm.add_custom_button(
@@ -37,3 +43,9 @@ frappe.ui.form.on("QuickBooks Sync Log", {
 		}
 	},
 });
+
+// QuickBooks pages open in a new tab that gets no handle on this one (rel="noopener noreferrer"), http(s) only.
+function quickbooks_open_external(url) {
+	if (!/^https?:\/\//i.test(url || "")) return;
+	window.open(url, "_blank", "noopener,noreferrer");
+}

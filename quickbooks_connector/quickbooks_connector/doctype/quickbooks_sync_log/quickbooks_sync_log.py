@@ -1,9 +1,26 @@
 # Copyright (c) 2026, quickbooks_connector contributors
 # For license information, please see license.txt
 
+import frappe
+from frappe import _
 from frappe.model.document import Document
 
 from quickbooks_connector.quickbooks_connector.port import log_name
+
+WRITE_FLAG = "quickbooks_connector_write"
+
+
+def refuse_unless_connector(doc: Document, action: str) -> None:
+	"""Sync Logs and Links are the connector's exactly-once state: nobody edits them in the desk or through the
+	REST API. The connector's own writers set `doc.flags.quickbooks_connector_write` (or write rows directly)."""
+	if doc.flags.get(WRITE_FLAG) or frappe.flags.in_patch or frappe.flags.in_install:
+		return
+	frappe.throw(
+		_("{0} records are kept by the QuickBooks connector and cannot be {1} by hand.").format(
+			_(doc.doctype), action
+		),
+		frappe.PermissionError,
+	)
 
 
 class QuickBooksSyncLog(Document):
@@ -20,7 +37,7 @@ class QuickBooksSyncLog(Document):
 		doc_number: DF.Data | None
 		erp_tax: DF.Currency
 		erp_total: DF.Currency
-		error: DF.SmallText | None
+		error: DF.Code | None
 		error_kind: DF.Literal["", "permanent", "transient", "auth"]
 		last_attempt_at: DF.Datetime | None
 		next_retry_at: DF.Datetime | None
@@ -43,6 +60,15 @@ class QuickBooksSyncLog(Document):
 		total_mismatch: DF.Check
 
 	# end: auto-generated types
+	def before_insert(self) -> None:
+		refuse_unless_connector(self, _("created"))
+
+	def validate(self) -> None:
+		refuse_unless_connector(self, _("changed"))
+
+	def on_trash(self) -> None:
+		refuse_unless_connector(self, _("deleted"))
+
 	def autoname(self) -> None:
 		# One record per ERPNext document: the name is the lookup key.
 		self.name = log_name(self.reference_doctype, self.reference_name)
