@@ -33,6 +33,13 @@ INVOICE_TABLES = (
 	("Sales Invoice", "Sales Taxes and Charges", "Sales Invoice Item"),
 	("Purchase Invoice", "Purchase Taxes and Charges", "Purchase Invoice Item"),
 )
+# (template, its taxes table, the child field naming the account): what new documents of a company take their
+# taxes from. Item Tax Templates are tax sources of their own, too.
+TAX_TEMPLATE_TABLES = (
+	("Sales Taxes and Charges Template", "Sales Taxes and Charges", "account_head"),
+	("Purchase Taxes and Charges Template", "Purchase Taxes and Charges", "account_head"),
+	("Item Tax Template", "Item Tax Template Detail", "tax_type"),
+)
 
 
 # -- validation ----------------------------------------------------------------------------------------------
@@ -105,7 +112,8 @@ def tax_code_problems(doc: "QuickBooksSettings", key: str) -> list[Problem]:
 
 
 def validate_enabling(doc: "QuickBooksSettings") -> None:
-	"""Pushes need a connection, and outside the US a tax code for every tax account and template in use."""
+	"""Pushes need a connection, and outside the US a tax code for every tax account and Item Tax Template the
+	company's documents can use (see `used_tax_sources`)."""
 	if not doc.enabled or not (doc.is_new() or doc.has_value_changed("enabled")):
 		return
 	if not doc.realm_id:
@@ -118,8 +126,9 @@ def validate_enabling(doc: "QuickBooksSettings") -> None:
 	if missing.exempt_code:
 		lines.append(_("Tax Code for Untaxed Lines (the code for lines without tax)"))
 	intro = _(
-		"Outside the US every document line needs a QuickBooks tax code. Map these on the Tax Mapping tab, "
-		"then enable:"
+		"Outside the US every document line needs a QuickBooks tax code. These tax accounts and Item Tax Templates "
+		"are used by the company's tax templates or by invoices since the Sync Start Date. Map them on the Tax "
+		"Mapping tab, then enable:"
 	)
 	throw_list(_("Map the taxes before enabling"), intro, lines)
 
@@ -217,6 +226,45 @@ def missing_tax_mappings(doc: "QuickBooksSettings") -> rules.MissingTaxMappings:
 
 
 def used_tax_sources(company: str, since: date | str | None) -> tuple[list[str], list[str]]:
+	"""Every tax account (account_type Tax) and Item Tax Template the company's documents use or will use: those
+	in the company's enabled Sales and Purchase Taxes and Charges Templates and Item Tax Templates (and the Item
+	Tax Templates themselves), and those on its submitted Sales and Purchase Invoices posted on or after `since`.
+	A new company with no invoice yet still needs the accounts of its templates mapped before its first one."""
+	accounts, templates = template_tax_sources(company)
+	invoice_accounts, invoice_templates = invoice_tax_sources(company, since)
+	return sorted(accounts | invoice_accounts), sorted(templates | invoice_templates)
+
+
+def template_tax_sources(company: str) -> tuple[set[str], set[str]]:
+	"""Tax accounts in the company's enabled tax templates (Sales / Purchase Taxes and Charges Templates, Item Tax
+	Templates), and its enabled Item Tax Templates."""
+	accounts: set[str] = set()
+	account = frappe.qb.DocType("Account")
+	for template_doctype, table_doctype, account_field in TAX_TEMPLATE_TABLES:
+		template = frappe.qb.DocType(template_doctype)
+		table = frappe.qb.DocType(table_doctype)
+		query = (
+			frappe.qb.from_(table)
+			.join(template)
+			.on((template.name == table.parent) & (table.parenttype == template_doctype))
+			.join(account)
+			.on(account.name == table[account_field])
+			.select(table[account_field])
+			.distinct()
+			.where(
+				(template.company == company)
+				& (IfNull(template.disabled, 0) == 0)
+				& (account.account_type == "Tax")
+			)
+		)
+		accounts.update(query.run(pluck=True))
+	templates = set(
+		frappe.get_all("Item Tax Template", filters={"company": company, "disabled": 0}, pluck="name")
+	)
+	return accounts, templates
+
+
+def invoice_tax_sources(company: str, since: date | str | None) -> tuple[set[str], set[str]]:
 	"""Tax accounts (account_type Tax) in the taxes tables, and Item Tax Templates on the items, of the
 	company's submitted Sales and Purchase Invoices posted on or after `since`."""
 	accounts: set[str] = set()
@@ -249,7 +297,7 @@ def used_tax_sources(company: str, since: date | str | None) -> tuple[list[str],
 		)
 		accounts.update(tax_query.run(pluck=True))
 		templates.update(template_query.run(pluck=True))
-	return sorted(accounts), sorted(templates)
+	return accounts, templates
 
 
 def tax_mapping_status(doc: "QuickBooksSettings") -> dict[str, Any]:

@@ -298,7 +298,7 @@ class TestTaxMapping(SettingsTestCase):
 
 		self.assertEqual(frappe.db.get_value(SETTINGS_DOCTYPE, settings.name, "enabled"), 1)
 
-	def test_invoices_before_the_sync_start_date_need_no_mapping(self):
+	def test_with_no_invoice_since_the_sync_start_date_the_templates_taxes_still_need_mapping(self):
 		settings = make_connected_settings(
 			self.company, realm={"country": "GB"}, sync_start_date=add_days(today(), 1)
 		)
@@ -306,6 +306,16 @@ class TestTaxMapping(SettingsTestCase):
 		settings.exempt_tax_code = self.tax_code(settings.name, "Exempt")
 		settings.enabled = 1
 
+		message = self.save_error(settings)  # the company's Item Tax Template uses TAX_ACCOUNT
+
+		self.assertIn(TAX_ACCOUNT, message)
+		self.assertIn(ZERO_TEMPLATE, message)
+		settings.reload()
+		code = self.tax_code(settings.name, "20.0% S")
+		settings.append("tax_mappings", {"erpnext_tax_account": TAX_ACCOUNT, "qbo_tax_code": code})
+		settings.append("tax_mappings", {"item_tax_template": ZERO_TEMPLATE, "qbo_tax_code": code})
+		settings.exempt_tax_code = self.tax_code(settings.name, "Exempt")
+		settings.enabled = 1
 		settings.save()
 
 		self.assertEqual(frappe.db.get_value(SETTINGS_DOCTYPE, settings.name, "enabled"), 1)
@@ -364,6 +374,17 @@ def make_account(name: str, parent: str, account_type: str = "", currency: str =
 
 def make_tax_fixtures() -> None:
 	make_account("QBC VAT", "Duties and Taxes", account_type="Tax")
+	# ERPNext gives a new company default tax templates of its country (US sales tax): off, so that the company's
+	# taxes are exactly these fixtures
+	for doctype in (
+		"Sales Taxes and Charges Template",
+		"Purchase Taxes and Charges Template",
+		"Item Tax Template",
+	):
+		for name in frappe.get_all(
+			doctype, {"company": COMPANY, "title": ("not like", "QBC%")}, pluck="name"
+		):
+			frappe.db.set_value(doctype, name, "disabled", 1)
 	if not frappe.db.exists("Item Tax Template", ZERO_TEMPLATE):
 		frappe.get_doc(
 			{
