@@ -333,8 +333,10 @@ class FrappePartyPort:
 	def _existing(
 		self, party_type: str, name: str, link: dict | None = None, qbo_id: str | None = None
 	) -> ExistingParty | None:
-		modified = frappe.db.get_value(party_type, name, "modified")
-		if modified is None:
+		found = frappe.db.get_value(
+			party_type, name, ["modified", PARTY_FIELDS[party_type]["name"]], as_dict=True
+		)
+		if found is None:
 			return None  # linked, but deleted in ERPNext since
 		if link is None:
 			filters = self._link_filters(ENTITY_OF[party_type], erpnext_key=name)
@@ -344,7 +346,8 @@ class FrappePartyPort:
 			qbo_id = link.qbo_id if link else None
 		return ExistingParty(
 			name=name,
-			modified=to_utc(modified),
+			modified=to_utc(found.modified),
+			party_name=found.get(PARTY_FIELDS[party_type]["name"]),
 			qbo_id=qbo_id,
 			imported_version=parse_qbo_datetime(link.imported_version) if link else None,
 			modified_at_import=to_utc(link.erpnext_modified_at_import) if link else None,
