@@ -388,11 +388,7 @@ def setup_company(realm: Realm, now: float) -> None:
 		from quickbooks_connector.emulator.preferences import merged_preferences
 
 		try:
-			prefs = merged_preferences(
-				ctx,
-				{**prefs, "CurrencyPrefs": {**prefs["CurrencyPrefs"], "MultiCurrencyEnabled": False}},
-				settings.preferences,
-			)
+			prefs = merged_preferences(ctx, prefs, settings.preferences, creating=True)
 		except faults.QBOFault as fault:
 			raise ValueError(f"preferences refused: {fault}") from None
 	insert(realm, "Preferences", prefs, now, "1")

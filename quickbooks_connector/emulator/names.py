@@ -22,6 +22,7 @@ from quickbooks_connector.emulator.rates import currency_name, is_known
 from quickbooks_connector.emulator.records import (
 	WriteContext,
 	boolean,
+	check_address_lengths,
 	check_lengths,
 	check_unique_name,
 	checked_date,
@@ -94,6 +95,7 @@ def _party(
 		content["DisplayName"] = " ".join(str(body[part]) for part in NAME_PARTS if body.get(part))
 	name = clean_name(content, "DisplayName", limits["DisplayName"])
 	check_lengths(content, limits)
+	check_address_lengths(content)
 	check_unique_name(ctx, entity, "DisplayName", name, existing)
 	content["DisplayName"] = name
 	content["PrintOnCheckName"] = body.get("PrintOnCheckName") or name

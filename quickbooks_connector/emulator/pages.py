@@ -24,10 +24,26 @@ PAGES: dict[str, tuple[str, str]] = {  # page -> (entity, id parameter)
 	"vendorcredit": ("VendorCredit", "txnId"),
 	"billpayment": ("BillPayment", "txnId"),
 	"journal": ("JournalEntry", "txnId"),
+	"salesreceipt": ("SalesReceipt", "txnId"),
+	"refundreceipt": ("RefundReceipt", "txnId"),
+	"estimate": ("Estimate", "txnId"),
+	"purchaseorder": ("PurchaseOrder", "txnId"),
+	"expense": ("Purchase", "txnId"),
+	"deposit": ("Deposit", "txnId"),
+	"transfer": ("Transfer", "txnId"),
 	"customerdetail": ("Customer", "nameId"),
 	"vendordetail": ("Vendor", "nameId"),
 }
-SUMMARY_FIELDS = ("DocNumber", "DisplayName", "TxnDate", "DueDate", "TotalAmt", "Balance", "UnappliedAmt")
+SUMMARY_FIELDS = (
+	"DocNumber",
+	"DisplayName",
+	"TxnDate",
+	"DueDate",
+	"TotalAmt",
+	"Amount",
+	"Balance",
+	"UnappliedAmt",
+)
 
 
 def render(store: Store, page: str, params: dict[str, str]) -> Response:

@@ -74,8 +74,11 @@ def update(ctx: WriteContext, body: dict[str, Any]) -> dict[str, Any]:
 	return obj
 
 
-def merged_preferences(ctx: WriteContext, existing: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
-	"""``existing`` with the sections of ``body`` merged in, after checking every rule above."""
+def merged_preferences(
+	ctx: WriteContext, existing: dict[str, Any], body: dict[str, Any], creating: bool = False
+) -> dict[str, Any]:
+	"""``existing`` with the sections of ``body`` merged in, after checking every rule above (``creating``: the
+	settings of a company being created, where multicurrency may still be chosen off)."""
 	merged = copy.deepcopy({key: value for key, value in existing.items() if key not in IGNORED_KEYS})
 	for section, values in body.items():
 		if section in IGNORED_KEYS:
@@ -94,7 +97,7 @@ def merged_preferences(ctx: WriteContext, existing: dict[str, Any], body: dict[s
 				target[key] = {**target[key], **value}
 			else:
 				target[key] = value
-	_check(ctx, existing, merged)
+	_check(ctx, existing, merged, creating)
 	return merged
 
 
@@ -114,8 +117,8 @@ def _merged_pairs(current: list[dict[str, Any]], sent: Any) -> list[dict[str, An
 	return pairs
 
 
-def _check(ctx: WriteContext, existing: dict[str, Any], merged: dict[str, Any]) -> None:
-	was_on = existing.get("CurrencyPrefs", {}).get("MultiCurrencyEnabled") is True
+def _check(ctx: WriteContext, existing: dict[str, Any], merged: dict[str, Any], creating: bool) -> None:
+	was_on = existing.get("CurrencyPrefs", {}).get("MultiCurrencyEnabled") is True and not creating
 	now_on = merged["CurrencyPrefs"].get("MultiCurrencyEnabled")
 	if not isinstance(now_on, bool):
 		raise faults.invalid_property(
