@@ -2,7 +2,8 @@
 read right away (``sample_data: true`` when a company is created, or ``--sample-data`` on the command line).
 
 Everything is created through the same rules as API writes, so the data is valid for the company's country
-and tax set-up: classes and departments, customers (one with a sub-customer), vendors, employees, service,
+and tax set-up: classes and departments, customers (one with a sub-customer; with multicurrency also three
+foreign currencies and a customer in one of them), vendors, employees, service,
 non-inventory and inventory items, open and paid invoices, a sales receipt, an estimate, bills with a bill
 payment, a purchase, a time activity and a recurring invoice template. US samples also get a "California"
 sales tax code (8 %) and its agency through ``taxservice``, as Intuit's US sample company has.
@@ -53,6 +54,16 @@ def add_sample_data(ctx: WriteContext) -> None:
 		)
 	]
 	make("Customer", {"DisplayName": "Cool Cars - Showroom", "ParentRef": {"value": customers[2]["Id"]}})
+	if (
+		ctx.settings.multicurrency
+	):  # a multicurrency sample keeps a few foreign currencies and a customer in one
+		foreign = [code for code in ("CAD", "EUR", "GBP", "USD") if code != ctx.settings.home_currency][:3]
+		for code in foreign:
+			make("CompanyCurrency", {"Code": code})
+		make(
+			"Customer",
+			{"DisplayName": f"Overseas Trading ({foreign[1]})", "CurrencyRef": {"value": foreign[1]}},
+		)
 	vendors = [
 		make("Vendor", {"DisplayName": name, "CompanyName": name, "PrimaryEmailAddr": {"Address": email}})
 		for name, email in (
