@@ -13,9 +13,25 @@ from quickbooks_connector.quickbooks_connector.context import mapping_context
 from quickbooks_connector.quickbooks_connector.port import FrappePort
 from quickbooks_connector.quickbooks_connector.test_party_import import PartyImportTestCase
 from quickbooks_connector.sync.resolve import Resolver
+from quickbooks_connector.tests.utils import get_test_company
+
+COMPANY, ABBR = (
+	"QBC Import Names Co",
+	"QIN",
+)  # its own settings: the party import suite reconnects its company
 
 
 class TestImportKeepsErpnextNames(PartyImportTestCase):
+	@classmethod
+	def setUpClass(cls) -> None:
+		super().setUpClass()
+		cls.company = get_test_company(COMPANY, ABBR)
+		frappe.db.commit()  # nosemgrep: the import commits; the company must exist outside the test transaction
+
+	def import_now(self) -> None:
+		run = self.run_now()
+		self.assertEqual((run.status, run.failed), ("Completed", 0), run.error)
+
 	def make_party(self, party_type: str, party_name: str) -> str:
 		groups = {
 			"Customer": {"customer_group": "Commercial", "territory": "United States"},
@@ -57,7 +73,7 @@ class TestImportKeepsErpnextNames(PartyImportTestCase):
 		pushed = self.push("Customer", name)
 		self.assertEqual(pushed["DisplayName"], name.replace(":", "-"))
 
-		self.run_now()
+		self.import_now()
 
 		self.assertEqual(frappe.db.get_value("Customer", name, "customer_name"), self.name("Hooli: Edge"))
 
@@ -69,7 +85,7 @@ class TestImportKeepsErpnextNames(PartyImportTestCase):
 		pushed = self.push("Supplier", name)
 		self.assertEqual(pushed["DisplayName"], self.name("Initech- Supplies") + " (Supplier)")
 
-		self.run_now()
+		self.import_now()
 
 		self.assertEqual(
 			frappe.db.get_value("Supplier", name, "supplier_name"), self.name("Initech: Supplies")
@@ -78,7 +94,7 @@ class TestImportKeepsErpnextNames(PartyImportTestCase):
 	def test_a_name_changed_in_quickbooks_is_imported(self):
 		name = self.make_party("Customer", self.name("Hooli: Cloud"))
 		pushed = self.push("Customer", name)
-		self.run_now()
+		self.import_now()
 		self.advance_quickbooks_clock()
 
 		self.change("Customer", pushed, DisplayName=self.name("Hooli Cloud Services"))
