@@ -2,9 +2,14 @@
 
 Paths: ``{entity}`` (POST create/update, ``?operation=delete|void``, ``?operation=update&include=void``,
 ``include=allowduplicatedocnum``), ``{entity}/{id}`` (GET), ``query`` (GET ``?query=`` or POST with the
-statement as an ``application/text`` body), ``cdc``, ``batch``, ``companyinfo/{realmId}``, ``preferences``.
-Every success is HTTP 200 with ``{"<Entity>": {...}, "time": ...}``; ``minorversion`` below 75 or missing is
-treated as 75 (nothing depends on it).
+statement as an ``application/text`` body), ``cdc``, ``batch``, ``companyinfo/{realmId}`` (GET) and
+``companyinfo`` (POST), ``preferences`` (GET, POST), ``exchangerate`` (GET ``?sourcecurrencycode=&asofdate=``,
+POST), ``taxservice/taxcode`` (POST), ``upload`` (multipart POST) and ``download/{id}`` (GET, a text/plain
+link). Every success is HTTP 200 with ``{"<Entity>": {...}, "time": ...}`` (taxservice answers its object
+bare, upload ``{"AttachableResponse": [...]}``, as Intuit's do); ``minorversion`` below 75 or missing is
+treated as 75 (nothing depends on it). ``include=invoiceLink`` adds a generated ``InvoiceLink`` to invoices
+that have a BillEmail address and allow online payment. ``/{entity}/{id}/pdf`` and ``/send`` are not emulated
+(500).
 
 Request ids: a POST carrying ``requestid`` that succeeded is remembered per realm; the same request id with
 the same request (path, parameters, body) returns the original status and body again and executes nothing.

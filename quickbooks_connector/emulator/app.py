@@ -4,7 +4,8 @@ the gateway behaviour in front of the Accounting API (injected faults, bearer ch
 Order for ``/v3/company/{realmId}/...``: injected error/throttle fault → bearer check (401/403) → per-minute
 limits (429 + ``Retry-After``) → concurrency limit (429) → latency → the call itself → an injected "drop"
 closes the connection after the call has been committed. Every response gets an ``intuit_tid`` header.
-``/app/...`` serves read-only record pages in place of the QuickBooks web app (see pages.py).
+``/app/...`` serves read-only record pages in place of the QuickBooks web app (see pages.py);
+``/attachments/...`` serves attachment downloads behind signed, expiring links (see attachments.py).
 """
 
 from __future__ import annotations

@@ -1,14 +1,39 @@
 """Create, read, update, delete and void for every supported entity, and the set-up of a new company.
 
-QBO behaviour reproduced (qbo-api.md §3.0): create returns the full object with ``SyncToken "0"``; read-only
-input (``Id``, ``SyncToken``, ``MetaData``, totals, balances) is ignored; an update must carry the current
-``SyncToken`` (5010 when stale) and is either full (omitted writable fields are cleared) or sparse
-(``"sparse": true``: only sent fields change); a missing or deleted ``Id`` is HTTP 400 / 610; name lists can't
-be deleted (make them inactive) and TaxCode/TaxRate are read-only here; ``operation=delete`` exists for the
-transactions and returns a ``Deleted`` stub; void exists for Invoice and CreditMemo (``operation=void``) and
-Payment/BillPayment (``include=void``), zeroes the amounts, prefixes ``PrivateNote`` with "Voided" and
-releases applied amounts. A document with payments or credits applied can't be deleted or voided until they
-are removed (6000).
+Entities and operations (``C`` create, ``R`` read, ``Q`` query, ``U`` full and sparse update, ``D``
+``operation=delete``, ``V`` void, ``I`` make inactive with ``Active: false``):
+
+==========================================================  =====================================================
+Customer, Vendor, Employee, Item, Account, Term, Class,      C R Q U I (names.py)
+Department, PaymentMethod, CompanyCurrency
+TaxAgency                                                   C R Q (Intuit documents no update)
+TaxCode, TaxRate                                            R Q; created through ``POST /taxservice/taxcode``
+ExchangeRate                                                R (``GET /exchangerate``) Q, set with POST (currencies.py)
+Invoice, CreditMemo                                         C R Q U D V (``operation=void``)
+SalesReceipt                                                C R Q U D V (``operation=update&include=void``)
+RefundReceipt, Estimate, Bill, VendorCredit, PurchaseOrder,  C R Q U D
+Purchase, JournalEntry, Deposit, Transfer, CreditCardPayment,
+TimeActivity, RecurringTransaction, Attachable
+Payment, BillPayment                                        C R Q U D V (``include=void``)
+CompanyInfo, Preferences                                    R Q U (preferences.py)
+==========================================================  =====================================================
+
+QBO behaviour reproduced (qbo-api.md §3.0): create returns the full object with ``SyncToken "0"``; system and
+read-only input (``Id``, ``SyncToken``, ``MetaData``, ``InvoiceLink``, ``DeliveryInfo``, ``FullyQualifiedName``,
+``Level``, ``HomeBalance``; totals and balances are recomputed by each entity's rules) is ignored; every
+``*Ref`` in the body is checked before the entity's rules run (records.check_refs: 2500 unknown, 610 deleted or
+inactive); an update must carry the current ``SyncToken`` (5010 when stale) and is either full (omitted
+writable fields are cleared) or sparse (``"sparse": true``: only sent fields change); a missing or deleted
+``Id`` is HTTP 400 / 610; name lists can't be deleted (make them inactive); ``operation=delete`` returns a
+``Deleted`` stub; void zeroes the amounts, prefixes ``PrivateNote`` with "Voided" and releases applied amounts.
+A document with payments or credits applied can't be deleted or voided until they are removed (6000); a
+payment or receipt in a deposit can't be changed, voided or deleted (6540); a transaction dated on or before
+``Preferences.AccountingInfoPrefs.BookCloseDate`` can't be created, changed, voided or deleted (6210). A
+foreign currency a record uses joins the company's currency list (CompanyCurrency) with a stored rate.
+
+Unknown or unsure: whether RefundReceipt, Purchase and Bill can be voided through the API (the emulator only
+deletes them); whether QBO refuses ``ClassRef``/``DepartmentRef`` while class or location tracking is off in
+Preferences (the emulator accepts and keeps them).
 """
 
 from __future__ import annotations

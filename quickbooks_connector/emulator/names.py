@@ -1,4 +1,5 @@
-"""Rules of the name lists: Customer, Vendor, Employee, Item, Account and Term (qbo-api.md §3.1-3.6).
+"""Rules of the name lists: Customer, Vendor, Employee, Item, Account, Term, Class, Department, PaymentMethod,
+TaxAgency and CompanyCurrency (qbo-api.md §3.1-3.6).
 
 Reproduced: DisplayName unique across Customer/Vendor/Employee including inactive ones, Item/Account/Term names
 unique within their list (6240 with ``Id=<existing>``); DisplayName built from the name parts when absent;
@@ -6,7 +7,12 @@ unique within their list (6240 with ``Id=<existing>``); DisplayName built from t
 ``CurrencyRef`` defaulting to the home currency; sub-customers/sub-items/sub-accounts through ``ParentRef`` with
 ``FullyQualifiedName`` ``Parent:Child``; Item ``Type`` rules and the accounts each type needs; Account
 ``Classification`` and default ``AccountSubType`` derived from ``AccountType``; Term ``Type`` from its fields.
-Name lists are never deleted, only made inactive (``Active: false``).
+Name lists are never deleted, only made inactive (``Active: false``). Class and Department: unique Name ≤ 100,
+optional parent (``SubClass``/``SubDepartment``). PaymentMethod: unique Name ≤ 31, ``Type`` CREDIT_CARD |
+NON_CREDIT_CARD. TaxAgency: unique DisplayName ≤ 100. CompanyCurrency: a known ISO ``Code`` other than the home
+currency, once (6240), only with multicurrency on; afterwards only ``Active`` changes. ``Account.AcctNum`` per
+company country as Intuit documents it: AU and CA 20 characters, US, GB and IN 7, FR 6 to 20 alphanumeric and
+required. India's ``GSTIN`` ≤ 15 and ``BusinessNumber`` ≤ 10.
 
 Simplifications: balances (Customer/Vendor ``Balance``, Account ``CurrentBalance``, Item ``QtyOnHand``) are not
 maintained from transactions; a Customer's ``Balance`` is only the opening balance given on create.
@@ -46,6 +52,10 @@ PARTY_LIMITS = {
 	"Mobile.FreeFormNumber": 30,
 	"Fax.FreeFormNumber": 30,
 	"PrimaryEmailAddr.Address": 100,
+	"AlternatePhone.FreeFormNumber": 30,
+	"WebAddr.URI": 1000,
+	"GSTIN": 15,  # India
+	"BusinessNumber": 10,  # India (PAN)
 }
 VENDOR_LIMITS = {**PARTY_LIMITS, "PrintOnCheckName": 100, "AcctNum": 100, "TaxIdentifier": 20}
 NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")

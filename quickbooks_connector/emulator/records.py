@@ -1,10 +1,12 @@
 """Building blocks shared by the entity rules: the write context, system fields and field checks.
 
 QBO behaviour reproduced here: every object carries ``Id`` (digit string), ``SyncToken`` (string counter from
-"0"), ``MetaData.CreateTime/LastUpdatedTime`` (Pacific ISO), ``domain: "QBO"`` and ``sparse: false``; a
-reference ``{"value": id}`` must name an existing object (2500), one that is not inactive and not deleted
-(610); text fields have length limits (2050) and names may not contain ``:`` (2040); missing required fields
-are fault 2020 with the field as ``element``.
+"0"), ``MetaData.CreateTime/LastUpdatedTime`` (Pacific ISO), ``domain: "QBO"`` and ``sparse: false``; every
+reference ``{"value": id}`` (``REF_ENTITIES``, anywhere in the body, lines included) must name an existing
+object (2500), one that is not inactive and not deleted (610); text fields have length limits (2050; physical
+addresses: Line1-5 500, City 255, Country 255, CountrySubDivisionCode 255, PostalCode 30) and names may not
+contain ``:`` (2040); missing required fields are fault 2020 with the field as ``element``. The write context
+also answers company preferences (``pref``) for the rules that follow them.
 """
 
 from __future__ import annotations

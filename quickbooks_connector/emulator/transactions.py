@@ -1,19 +1,40 @@
-"""Rules of the documents: Invoice, CreditMemo, Bill, VendorCredit and JournalEntry (qbo-api.md §3.7-3.12, §8).
+"""Rules of the forms: Invoice, CreditMemo, SalesReceipt, RefundReceipt, Estimate (sales), Bill, VendorCredit,
+PurchaseOrder, Purchase (purchases) and JournalEntry (qbo-api.md §3.7-3.12, §8).
 
-Reproduced: required party and lines (2020); references checked (2500/610; categories can't be sold, 2500);
-``Amount == round_half_up(Qty x UnitPrice)`` (6070); a ``SubTotalLineDetail`` line appended by the server;
-discounts (percent or amount, needs ``AllowDiscount``, default discount account); US tax taken from
-``TxnTaxDetail.TotalTax`` as sent (no automated sales tax), non-US tax computed from each line's TaxCode
-(sales or purchase rate list) with ``GlobalTaxCalculation``; every non-US line needs a tax code (6000);
-``TotalAmt``, ``HomeTotalAmt``, ``Balance`` (minus applied payments/credits); ``DueDate`` from the sales term,
-the party's term or the company default; ``DocNumber`` auto-numbered for sales forms when custom transaction
-numbers are off, ≤21 chars (2050), unique per type (Bills/VendorCredits per vendor) unless
-``include=allowduplicatedocnum`` (6140); currency must be allowed (multicurrency) and match the party (6000);
-A/R and A/P accounts must have the right type; journal entries must balance and name a customer/vendor on
-A/R/A/P lines.
+Reproduced:
 
-Simplifications: ``GroupLineDetail`` and other rarely used line types are rejected (2170); exchange rates
-default to 1 (no rate table); journal entries carry no tax computation and ``TotalAmt`` 0 (as documented).
+* Required party (Invoice, CreditMemo, Estimate, Bill, VendorCredit, PurchaseOrder; optional on receipts;
+  Purchase has an optional typed ``EntityRef``) and lines (2020); references checked (2500/610; categories
+  can't be sold, 2500); ``Line.Description`` ≤ 4000, ``DocNumber`` ≤ 21, ``PrivateNote`` ≤ 4000,
+  ``CustomerMemo`` ≤ 1000 and address limits (2050).
+* ``Amount == round_half_up(Qty x UnitPrice)`` (6070) when both are sent and neither is 0; amount-only lines
+  and lines with Qty and UnitPrice 0 are accepted; with Qty but no UnitPrice the price is derived.
+* A ``SubTotalLineDetail`` line is added to sales forms only (after the item lines, before discounts); a
+  subtotal line sent back by a client is dropped, never counted. Bills, vendor credits, purchase orders and
+  purchases have none, so their lines add up to ``TotalAmt``.
+* Discounts (percent or amount, needs ``AllowDiscount``, default discount account). US tax taken from
+  ``TxnTaxDetail.TotalTax`` as sent (no automated sales tax); non-US tax computed from each line's TaxCode
+  (sales or purchase rate list) with ``GlobalTaxCalculation``; every non-US line needs a tax code (6000) while
+  ``TaxPrefs.UsingSalesTax`` is on; with it off no tax is recorded.
+* ``TotalAmt``, ``HomeTotalAmt`` (at the sent ``ExchangeRate`` or the company's rate of ``TxnDate``),
+  ``Balance`` (Invoice/CreditMemo/Bill/VendorCredit: minus applied payments and credits; receipts: 0; estimates,
+  orders and purchases: none); ``DueDate`` from the sales term, the party's term or the company default.
+* ``DocNumber`` auto-numbered for Invoice, CreditMemo, SalesReceipt, RefundReceipt and Estimate (one sequence)
+  when custom transaction numbers are off; unique (6140 unless ``include=allowduplicatedocnum``) for Invoice,
+  CreditMemo, SalesReceipt, RefundReceipt and Purchase, for Bill/VendorCredit per vendor while
+  ``WarnDuplicateBillNumber`` is on and for JournalEntry while ``WarnDuplicateJournalNumber`` is on.
+* Currency must be allowed (multicurrency) and match the party (6000); A/R and A/P accounts must have the
+  right type; receipts' ``DepositToAccountRef`` Bank or Other Current Asset (SalesReceipt default Undeposited
+  Funds, RefundReceipt required); Purchase ``AccountRef`` fits ``PaymentType`` (Cash: Bank/Other Current Asset,
+  Check: Bank, CreditCard: Credit Card); Estimate ``TxnStatus``, PurchaseOrder ``POStatus`` enumerations.
+* Journal entries must balance and name a customer/vendor on A/R/A/P lines. ``TotalAmt`` (and
+  ``HomeTotalAmt``) is the sum of the debits: Intuit's API reference says JournalEntry TotalAmt is always 0,
+  but real QuickBooks answers the debit total (a 5.00 entry reports 5.00), and clients that show or reconcile
+  journal totals rely on that — the emulator follows the service, not the page.
+
+Simplifications: ``GroupLineDetail`` and other rarely used line types are rejected (2170); journal entries carry
+no tax computation; whether QBO derives Qty from an amount and a unit price without Qty is not known (the
+emulator keeps what was sent).
 """
 
 from __future__ import annotations
@@ -56,6 +77,7 @@ from quickbooks_connector.emulator.totals import (
 )
 
 HEADER_LIMITS = {"DocNumber": 21, "PrivateNote": 4000, "CustomerMemo.value": 1000, "BillEmail.Address": 100}
+LINE_LIMITS = {"Line.Description": 4000}
 MISSING_TAX_CODE = "Make sure all your transactions have a VAT rate before you save."
 US_TAX_CODES = ("TAX", "NON")
 
@@ -277,6 +299,7 @@ def _line_totals(
 	basis = TaxBasis()
 	subtotal = ZERO
 	for line in raw_lines:
+		check_lengths({"Line": line}, LINE_LIMITS)
 		detail_type = line.get("DetailType")
 		if not detail_type:
 			raise faults.required("Line.DetailType")

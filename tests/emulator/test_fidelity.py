@@ -239,3 +239,16 @@ def test_not_equal_operator(api):
 
 def test_cdc_refuses_entities_intuit_excludes(api):
 	assert fault_of(api.get("cdc", entities="TimeActivity", changedSince="2026-01-01"))["code"] == "4000"
+
+
+def test_line_description_and_indian_party_limits(api, make_api):
+	customer, item = make_customer(api), make_item(api)
+	line = {**sales_line(item["Id"], 1, 10), "Description": "x" * 4001}
+	error = fault_of(api.post("invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [line]}))
+	indian = make_api(country="IN")
+
+	assert error["code"] == "2050" and error["element"] == "Line.Description"
+	assert (
+		fault_of(indian.post("customer", {"DisplayName": "Mumbai Traders", "GSTIN": "2" * 16}))["element"]
+		== "GSTIN"
+	)
