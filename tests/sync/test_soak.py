@@ -29,10 +29,14 @@ def run_soak(tmp_path: Path, *options: str, timeout: float) -> tuple[subprocess.
 		"--json-out",
 		str(results),
 	]
-	completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-	assert (
-		results.exists()
-	), f"the soak did not finish:\n{completed.stdout[-4000:]}\n{completed.stderr[-4000:]}"
+	process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+	try:
+		stdout, stderr = process.communicate(timeout=timeout)
+	except subprocess.TimeoutExpired:
+		process.terminate()  # the soak stops its workers and the emulator on SIGTERM
+		stdout, stderr = process.communicate(timeout=60)
+	completed = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+	assert results.exists(), f"the soak did not finish:\n{stdout[-4000:]}\n{stderr[-4000:]}"
 	return completed, json.loads(results.read_text())["modes"]
 
 
