@@ -32,6 +32,7 @@ import requests
 CLIENT_ID = "emulator-client-id"
 CLIENT_SECRET = "emulator-client-secret"
 REDIRECT_URI = "http://localhost:8000/callback"
+JSON_NAMES = {"CreditCardPayment": "CreditCardPaymentTxn"}  # Intuit's JSON name differs from the path
 
 
 class Failed(AssertionError):
@@ -137,10 +138,11 @@ class Client:
 		return json.loads(response.text)["Fault"]["Error"][0]["code"]
 
 	def create(self, entity: str, body: dict[str, Any], **params: str) -> dict[str, Any]:
-		return self.ok(self.call("POST", entity.lower(), body, params))[entity]
+		return self.ok(self.call("POST", entity.lower(), body, params))[JSON_NAMES.get(entity, entity)]
 
 	def get(self, entity: str, object_id: str, **params: str) -> dict[str, Any]:
-		return self.ok(self.call("GET", f"{entity.lower()}/{object_id}", params=params))[entity]
+		answer = self.ok(self.call("GET", f"{entity.lower()}/{object_id}", params=params))
+		return answer[JSON_NAMES.get(entity, entity)]
 
 	def query(self, statement: str) -> dict[str, Any]:
 		# POST with application/text, as the open-source client does
@@ -149,7 +151,8 @@ class Client:
 
 	def rows(self, entity: str, where: str = "", limit: int = 100) -> list[dict[str, Any]]:
 		clause = f" WHERE {where}" if where else ""
-		return self.query(f"SELECT * FROM {entity}{clause} MAXRESULTS {limit}").get(entity, [])
+		answer = self.query(f"SELECT * FROM {entity}{clause} MAXRESULTS {limit}")
+		return answer.get(JSON_NAMES.get(entity, entity), [])
 
 	def first(self, entity: str, where: str = "") -> dict[str, Any]:
 		rows = self.rows(entity, where, 1)

@@ -139,11 +139,11 @@ class AccountingAPI:
 		entity = entities.ENTITY_PATHS.get(head)
 		if entity and size == 2 and method == "GET":
 			obj = entities.read(realm, entity, request.parts[1])
-			return self._envelope(entity, self._present(realm, entity, obj, request))
+			return self._envelope(entities.json_name(entity), self._present(realm, entity, obj, request))
 		if entity and size == 1 and method == "POST":
 			payload = _json_object(request.body)
 			obj = self._write(realm, entity, request.params, payload)
-			return self._envelope(entity, self._present(realm, entity, obj, request))
+			return self._envelope(entities.json_name(entity), self._present(realm, entity, obj, request))
 		if (
 			head in ("invoice", "salesreceipt", "estimate", "creditmemo", "refundreceipt", "purchaseorder")
 			and size == 3
@@ -171,6 +171,9 @@ class AccountingAPI:
 					**response,
 					entity: [self._present(realm, entity, obj, request) for obj in response[entity]],
 				}
+		for entity, name in entities.JSON_NAMES.items():
+			if entity in response:
+				response = {name if key == entity else key: value for key, value in response.items()}
 		return response
 
 	def _present_cdc(self, realm: Realm, responses: list[dict[str, Any]], request: ApiRequest) -> list[dict]:
@@ -267,7 +270,7 @@ class AccountingAPI:
 			if str(item.get("optionsData") or "").lower() == "void":
 				item_params = _void_params(entity, params)
 			obj = self._write(realm, entity, item_params, payload)
-			return {"bId": bid, entity: self._present(realm, entity, obj, request)}
+			return {"bId": bid, entities.json_name(entity): self._present(realm, entity, obj, request)}
 		except faults.QBOFault as fault:
 			return {"bId": bid, "Fault": fault.fault()}
 

@@ -11,7 +11,8 @@ Reproduced:
 * Transfer — ``FromAccountRef`` and ``ToAccountRef`` (different balance-sheet accounts other than A/R and A/P)
   and ``Amount`` ≥ 0 required.
 * CreditCardPayment — ``CreditCardAccountRef`` (Credit Card), ``BankAccountRef`` (Bank) and ``Amount`` > 0
-  required; home currency only (Intuit: "This transaction does not support multi-currency").
+  required; home currency only (Intuit: "This transaction does not support multi-currency"). Its JSON name in
+  answers, query rows and CDC is ``CreditCardPaymentTxn``, as Intuit's are.
 * TimeActivity — ``NameOf`` Employee|Vendor with the matching ``EmployeeRef``/``VendorRef``; either
   ``Hours``/``Minutes`` or ``StartTime``/``EndTime`` (then Hours/Minutes are derived, less ``BreakHours``/
   ``BreakMinutes``); ``BillableStatus`` Billable|NotBillable|HasBeenBilled; ``Description`` ≤ 4000.
@@ -199,7 +200,6 @@ def prepare_credit_card_payment(
 		Amount=_amount(body, allow_zero=False),
 		PrintStatus=one_of(body, "PrintStatus", ("NotSet", "NeedToPrint", "PrintComplete"), default="NotSet"),
 	)
-	content.pop("CurrencyRef", None)
 	content.pop("ExchangeRate", None)
 	if vendor is not None:
 		content["VendorRef"] = ref_to(vendor, "DisplayName")

@@ -80,12 +80,15 @@ def currency_ref(code: str) -> dict[str, str]:
 
 
 # Name, AccountType, AccountSubType. Keys name the accounts the emulator's rules look up by role.
+# Order = Id order. Unsorted queries answer in Id order, and clients that take "the first account" of a kind
+# (a widely used client's sandbox tests take the first account as a payable account, and the first non-A/R
+# assets as bank accounts) find what they find in a real company's name-sorted lists.
 DEFAULT_ACCOUNTS: dict[str, tuple[str, str, str]] = {
-	"receivable": ("Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable"),
 	"payable": ("Accounts Payable (A/P)", "Accounts Payable", "AccountsPayable"),
-	"undeposited": ("Undeposited Funds", "Other Current Asset", "UndepositedFunds"),
 	"checking": ("Checking", "Bank", "Checking"),
 	"savings": ("Savings", "Bank", "Savings"),
+	"receivable": ("Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable"),
+	"undeposited": ("Undeposited Funds", "Other Current Asset", "UndepositedFunds"),
 	"credit_card": ("Mastercard", "Credit Card", "CreditCard"),
 	"inventory": ("Inventory Asset", "Other Current Asset", "Inventory"),
 	"product_income": ("Sales of Product Income", "Income", "SalesOfProductIncome"),

@@ -197,6 +197,14 @@ TRANSACTIONS_WITH_DATES = {name for name in SPECS if name in FORMS} | {
 
 
 PRESENTED = ("RecurringTransaction", "Attachable", "ExchangeRate")
+# Entities whose JSON name differs from their path (answers, query rows, CDC and batch items use the JSON name;
+# requests may use either).
+JSON_NAMES = {"CreditCardPayment": "CreditCardPaymentTxn"}
+ENTITY_BY_JSON_NAME = {name: entity for entity, name in JSON_NAMES.items()}
+
+
+def json_name(entity: str) -> str:
+	return JSON_NAMES.get(entity, entity)
 
 
 def present(realm: Realm, entity: str, obj: dict[str, Any], base_url: str = "", now: float = 0.0) -> dict:

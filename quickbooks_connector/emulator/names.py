@@ -11,8 +11,8 @@ Name lists are never deleted, only made inactive (``Active: false``). Class and 
 optional parent (``SubClass``/``SubDepartment``). PaymentMethod: unique Name ≤ 31, ``Type`` CREDIT_CARD |
 NON_CREDIT_CARD. TaxAgency: unique DisplayName ≤ 100. CompanyCurrency: a known ISO ``Code`` other than the home
 currency, once (6240), only with multicurrency on; afterwards only ``Active`` changes. ``Account.AcctNum`` per
-company country as Intuit documents it: AU and CA 20 characters, US, GB and IN 7, FR 6 to 20 alphanumeric and
-required. India's ``GSTIN`` ≤ 15 and ``BusinessNumber`` ≤ 10.
+company country: AU, CA and US 20 characters, GB and IN 7, FR 6 to 20 alphanumeric and required (see
+``ACCOUNT_NUMBER_LIMITS`` for the US exception to Intuit's page). India's ``GSTIN`` ≤ 15 and ``BusinessNumber`` ≤ 10.
 
 Simplifications: balances (Customer/Vendor ``Balance``, Account ``CurrentBalance``, Item ``QtyOnHand``) are not
 maintained from transactions; a Customer's ``Balance`` is only the opening balance given on create.
@@ -195,9 +195,11 @@ def prepare_account(ctx: WriteContext, body: dict[str, Any], existing: dict | No
 	return content
 
 
-# Account.AcctNum per company country, as Intuit documents it: AU and CA 20 characters; US, UK and IN 7;
-# France 6 to 20 alphanumeric characters, and required. Other countries: 20 [U].
-ACCOUNT_NUMBER_LIMITS = {"US": 7, "GB": 7, "IN": 7, "AU": 20, "CA": 20, "FR": 20}
+# Account.AcctNum per company country. Intuit's reference: AU and CA 20 characters; US, UK and IN 7; France 6
+# to 20 alphanumeric characters, and required. US: 20 — a widely used client's sandbox tests (US company,
+# updated 2025) create 11-character numbers and name a 20-character limit, so the service no longer applies the
+# documented 7 there; GB and IN keep the documented 7 [U: not seen against a live company].
+ACCOUNT_NUMBER_LIMITS = {"US": 20, "GB": 7, "IN": 7, "AU": 20, "CA": 20, "FR": 20}
 
 
 def _check_account_number(ctx: WriteContext, account_number: Any) -> None:

@@ -271,7 +271,7 @@ def checked_date(value: Any, field: str) -> str:
 
 def boolean(body: dict[str, Any], field: str, default: bool) -> bool:
 	value = body.get(field, default)
-	if value is None:
+	if value is None or value == "":  # some clients send "" for a flag they leave unset
 		return default
 	if isinstance(value, bool):
 		return value

@@ -4,7 +4,7 @@ read right away (``sample_data: true`` when a company is created, or ``--sample-
 Everything is created through the same rules as API writes, so the data is valid for the company's country
 and tax set-up: classes and departments, customers (one with a sub-customer; with multicurrency also three
 foreign currencies and a customer in one of them), vendors, employees, service,
-non-inventory and inventory items, open and paid invoices, a sales receipt, an estimate, bills with a bill
+non-inventory and inventory items, six invoices (three paid, two half paid) with five payments, a sales receipt, an estimate, bills with a bill
 payment, a purchase, a time activity and a recurring invoice template. US samples also get a "California"
 sales tax code (8 %) and its agency through ``taxservice``, as Intuit's US sample company has.
 
@@ -132,19 +132,27 @@ def add_sample_data(ctx: WriteContext) -> None:
 			(customers[0], [sales_line(design, 4, 75), sales_line(gardening, 3, 20)], "1001"),
 			(customers[1], [sales_line(fountain, 1, 275)], "1002"),
 			(customers[2], [sales_line(design, 2, 75)], "1003"),
+			(customers[3], [sales_line(gardening, 10, 20)], "1006"),
+			(customers[0], [sales_line(design, 1, 75)], "1007"),
+			(customers[1], [sales_line(gardening, 2, 20)], "1008"),
 		)
 	]
-	paid = invoices[2]
-	make(
-		"Payment",
-		{
-			"CustomerRef": {"value": customers[2]["Id"]},
-			"TotalAmt": paid["TotalAmt"],
-			"Line": [
-				{"Amount": paid["TotalAmt"], "LinkedTxn": [{"TxnId": paid["Id"], "TxnType": "Invoice"}]}
-			],
-		},
-	)
+	for paid, share in (
+		(invoices[2], 1),
+		(invoices[3], 1),
+		(invoices[4], 1),
+		(invoices[0], 2),
+		(invoices[5], 2),
+	):
+		amount = paid["TotalAmt"] if share == 1 else (paid["TotalAmt"] / 2).quantize(Decimal("0.01"))
+		make(
+			"Payment",
+			{
+				"CustomerRef": paid["CustomerRef"],
+				"TotalAmt": amount,
+				"Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": paid["Id"], "TxnType": "Invoice"}]}],
+			},
+		)
 	make(
 		"SalesReceipt",
 		{

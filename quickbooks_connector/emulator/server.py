@@ -2,7 +2,8 @@
 
 HTTP/1.1 with keep-alive (one thread per connection), ``TCP_NODELAY`` and the whole response written in one
 go, so a loopback client is never slowed down by Nagle/delayed-ACK stalls. A "drop" fault is served by
-reading the request, running it, then closing the socket without writing a byte.
+reading the request, running it, then closing the socket without writing a byte. A request with
+``Connection: close`` gets ``Connection: close`` back before the socket is closed, so the client does not reuse it.
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ class _Handler(BaseHTTPRequestHandler):
 		self.send_response(response.status)
 		for name, value in response.headers.items():
 			self.send_header(name, value)
+		if self.close_connection:  # the client asked for "Connection: close": say so, as any server does
+			self.send_header("Connection", "close")
 		self.send_header("Content-Length", str(len(response.body)))
 		self.end_headers()
 		self.wfile.write(response.body)

@@ -102,8 +102,8 @@ def test_sample_company_has_data_to_read(make_api, country):
 	open_invoices = api.query("select * from Invoice where Balance > '0'")["Invoice"]
 
 	assert all(count > 0 for count in counts.values()), counts
-	assert counts["Customer"] >= 4 and counts["Invoice"] == 3
-	assert inventory and len(open_invoices) == 2
+	assert counts["Customer"] >= 4 and counts["Invoice"] == 6 and counts["Payment"] == 5
+	assert inventory and len(open_invoices) == 3
 
 
 def test_us_sample_company_has_a_sales_tax_code(make_api):

@@ -240,10 +240,12 @@ def test_transfer_and_credit_card_payment(api):
 			"Amount": 1,
 		},
 	)
-	payment = api.create(
-		"CreditCardPayment",
-		{"BankAccountRef": {"value": checking}, "CreditCardAccountRef": {"value": card}, "Amount": 100},
-	)
+	payment = ok(
+		api.post(
+			"creditcardpayment",
+			{"BankAccountRef": {"value": checking}, "CreditCardAccountRef": {"value": card}, "Amount": "100"},
+		)
+	)["CreditCardPaymentTxn"]  # Intuit's JSON name for this entity
 	swapped = api.post(
 		"creditcardpayment",
 		{"BankAccountRef": {"value": card}, "CreditCardAccountRef": {"value": checking}, "Amount": 1},
@@ -251,7 +253,10 @@ def test_transfer_and_credit_card_payment(api):
 
 	assert updated["Amount"] == 101 and updated["SyncToken"] == "1"
 	assert fault_of(same)["code"] == "6000" and fault_of(income)["code"] == "6000"
-	assert api.read("CreditCardPayment", payment["Id"])["Amount"] == 100
+	read = ok(api.get(f"creditcardpayment/{payment['Id']}"))["CreditCardPaymentTxn"]
+	listed = api.query("select * from CreditCardPayment")["CreditCardPaymentTxn"]
+	assert read["Amount"] == 100 and read["CurrencyRef"]["value"] == "USD"
+	assert [row["Id"] for row in listed] == [payment["Id"]]
 	assert fault_of(swapped)["code"] == "6000"
 
 

@@ -203,7 +203,8 @@ def test_address_limits(api):
 @pytest.mark.parametrize(
 	("country", "number", "code"),
 	[
-		("US", "12345678", "2050"),
+		("US", "1" * 21, "2050"),
+		("US", "T0412101530", None),
 		("GB", "12345678", "2050"),
 		("CA", "1" * 20, None),
 		("AU", "1" * 21, "2050"),
@@ -252,3 +253,35 @@ def test_line_description_and_indian_party_limits(api, make_api):
 		fault_of(indian.post("customer", {"DisplayName": "Mumbai Traders", "GSTIN": "2" * 16}))["element"]
 		== "GSTIN"
 	)
+
+
+def test_empty_string_flags_read_as_unset(api):
+	customer, item = make_customer(api), make_item(api)
+	memo = api.create(
+		"CreditMemo",
+		{
+			"CustomerRef": {"value": customer["Id"]},
+			"ApplyTaxAfterDiscount": "",
+			"Line": [sales_line(item["Id"], 1, 5)],
+		},
+	)
+	assert memo["ApplyTaxAfterDiscount"] is False
+
+
+def test_first_accounts_of_a_new_company(api):
+	"""Clients that take the first account, or the first non-A/R assets, find a payable and bank accounts."""
+	first = api.query("select * from Account maxresults 1")["Account"][0]
+	assets = api.query(
+		"select * from Account where Classification = 'Asset' and FullyQualifiedName != 'Accounts Receivable (A/R)' maxresults 2"
+	)["Account"]
+
+	assert first["AccountType"] == "Accounts Payable"
+	assert [account["AccountType"] for account in assets] == ["Bank", "Bank"]
+
+
+def test_connection_close_is_answered_and_honoured(api):
+	response = api.session.get(f"{api.company_url}/preferences", headers={"Connection": "close"}, timeout=30)
+	again = api.get("preferences")
+
+	assert response.headers["Connection"] == "close"
+	assert again.status_code == 200  # the client opened a new connection instead of reusing the closed one
