@@ -105,6 +105,7 @@ REQUEUE_AFTER_DEATH = 2.0
 STALE_QUEUED_AFTER = 2.0
 RETRY_SCAN_EVERY = 0.2
 FAULT_HEADROOM = 1.1
+EXAMPLES_PRINTED = 8
 MARKER = re.compile(r"ERPNext (Sales Invoice|Purchase Invoice|Payment Entry) (\S+?)(?=$|[;\s(])")
 
 SOAK_SCHEMA = """
@@ -1133,9 +1134,9 @@ class ModeResult:
 	notes: list[str] = field(default_factory=list)
 
 	def problem(self, kind: str, example: str) -> None:
+		"""Count a problem; every one is listed in the JSON, the first few under the table."""
 		self.problems[kind] += 1
-		if len(self.examples[kind]) < 5:
-			self.examples[kind].append(example)
+		self.examples[kind].append(example)
 
 
 FAULT_COUNTERS = (
@@ -1935,7 +1936,7 @@ def print_report(args: argparse.Namespace, results: list[ModeResult]) -> None:
 	)
 	for result in results:
 		for kind in PROBLEMS:
-			for example in result.examples.get(kind, []):
+			for example in result.examples.get(kind, [])[:EXAMPLES_PRINTED]:
 				lines.append(f"  [{result.mode}] {kind}: {example}")
 		for note in result.notes:
 			lines.append(f"  [{result.mode}] note: {note}")
