@@ -11,7 +11,10 @@ Responses: ``{"Entity": [...], "startPosition", "maxResults"}``, ``{"totalCount"
 nothing matches.
 
 Simplifications: a projection list (``SELECT Id, Name``) parses but full objects are returned; every property
-is filterable and sortable; string comparisons ignore case. A query costs one pass over the entity's objects
+is filterable and sortable; string comparisons ignore case; without ORDERBY rows come in Id order (QBO's
+default order is undocumented); QBO's quirk of answering extra TaxCode rows beyond MAXRESULTS is not
+reproduced; ``CreditCardPayment`` rows are listed under ``CreditCardPaymentTxn``, as QBO names them
+(api.py). A query costs one pass over the entity's objects
 (the first page stops early); the result is reused for the following pages until the entity changes, so
 paging costs O(page) per call; equality on ``Id`` or on a unique name is answered from the indexes.
 """

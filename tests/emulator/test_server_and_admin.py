@@ -38,6 +38,36 @@ def test_state_survives_a_restart(private_server, tmp_path):
 	)  # names indexed again
 
 
+def test_new_entities_preferences_and_files_survive_a_restart(private_server, tmp_path):
+	state = tmp_path / "qbo.state.json"
+	first = private_server(state_file=state)
+	admin = EmulatorAdmin(first.base_url)
+	realm = admin.create_realm(
+		multicurrency=True, preferences={"SalesFormsPrefs": {"CustomTxnNumbers": False}}
+	)
+	tokens = admin.issue_tokens(realm)
+	api = Api(first.base_url, realm, tokens["access_token"])
+	make_customer(api, "Euro Buyer", CurrencyRef={"value": "EUR"})
+	rate = api.query("select * from ExchangeRate")["ExchangeRate"][0]
+	api.post("exchangerate", {**rate, "Rate": 1.5})
+	upload = api.session.post(
+		f"{api.company_url}/upload",
+		files={"file_content_01": ("a.txt", b"kept", "text/plain")},
+		timeout=30,
+	)
+	attachable = decoded(upload)["AttachableResponse"][0]["Attachable"]
+	first.stop()
+
+	second = private_server(state_file=state)
+	api = Api(second.base_url, realm, tokens["access_token"])
+	link = api.get(f"download/{attachable['Id']}").text
+
+	assert requests.get(link, timeout=30).content == b"kept"
+	assert api.query("select * from ExchangeRate")["ExchangeRate"][0]["Rate"] == 1.5
+	assert api.query("select * from CompanyCurrency")["CompanyCurrency"][0]["Code"] == "EUR"
+	assert decoded(api.get("preferences"))["Preferences"]["SalesFormsPrefs"]["CustomTxnNumbers"] is False
+
+
 def test_save_endpoint_writes_the_file_now(private_server, tmp_path):
 	state = tmp_path / "state.json"
 	server = private_server(state_file=state)
