@@ -20,6 +20,9 @@ class QBOError(Exception):
 
 	retryable: ClassVar[bool] = False
 	action: ClassVar[str] = ""  # what the user can do about it, appended to the message
+	# Set by the retry loop when an earlier attempt of the same call may have been applied (its answer was lost or
+	# QuickBooks failed mid-way) although this, the last attempt, was refused: the write's outcome is unknown.
+	earlier_attempt_unknown: bool = False
 
 	def __init__(
 		self,

@@ -50,10 +50,12 @@ def call_with_retries(
 	The last error is re-raised as is, so callers see the real cause (e.g. ThrottledError), not a wrapper.
 	"""
 	started = clock()
+	uncertain = False  # an earlier attempt may have been applied
 	for number in range(1, policy.max_attempts + 1):
 		try:
 			return attempt()
 		except QBOError as error:
+			error.earlier_attempt_unknown = uncertain
 			if not error.retryable or number == policy.max_attempts:
 				raise
 			delay = policy.delay(number, error)
@@ -62,6 +64,12 @@ def call_with_retries(
 					"QBO %s: giving up after %d attempts, retry deadline reached: %s", describe, number, error
 				)
 				raise
+			uncertain = uncertain or _maybe_applied(error)
 			log.warning("QBO %s: attempt %d failed (%s); retrying in %.2f s", describe, number, error, delay)
 			sleep(delay)
 	raise AssertionError("unreachable: the loop returns or raises")
+
+
+def _maybe_applied(error: QBOError) -> bool:
+	"""A lost answer or a server failure may come after QuickBooks applied the request; throttling never does."""
+	return not isinstance(error, ThrottledError) and getattr(error, "outcome_unknown", True)
