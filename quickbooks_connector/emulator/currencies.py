@@ -2,7 +2,7 @@
 
 * ``GET /exchangerate?sourcecurrencycode=EUR[&asofdate=YYYY-MM-DD]`` answers the rate in force on that day
   (default today) as ``{"ExchangeRate": {SourceCurrencyCode, TargetCurrencyCode, Rate, AsOfDate, SyncToken,
-  MetaData}}``.
+  MetaData}}``; companies without multicurrency have no rates (6000).
 * ``POST /exchangerate`` with ``SourceCurrencyCode``, ``Rate`` > 0 and ``AsOfDate`` (default today) sets the rate
   of that day; when a rate of that day exists, the current ``SyncToken`` is required (5010 when stale).
   ``TargetCurrencyCode`` must be the home currency. Multicurrency must be on and the currency in the company's
@@ -63,6 +63,10 @@ def store_rate(realm: Realm, code: str, day: str, rate: Any, now: float, existin
 
 
 def read_rate(realm: Realm, params: dict[str, str], today: str) -> dict[str, Any]:
+	if not realm.settings.multicurrency:
+		raise faults.business(
+			"Exchange rates exist only for companies with multicurrency on.", "sourcecurrencycode"
+		)
 	code = _source(realm, params.get("sourcecurrencycode") or params.get("SourceCurrencyCode"))
 	day = checked_date(params.get("asofdate") or params.get("AsOfDate") or today, "asofdate")
 	stored = realm.get("ExchangeRate", rate_key(code, day))

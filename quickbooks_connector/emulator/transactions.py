@@ -33,7 +33,8 @@ Reproduced:
   journal totals rely on that — the emulator follows the service, not the page.
 
 Simplifications: ``GroupLineDetail`` and other rarely used line types are rejected (2170); journal entries carry
-no tax computation; whether QBO derives Qty from an amount and a unit price without Qty is not known (the
+no tax computation; a RefundReceipt refunds from Bank or Other Current Asset accounts only (whether QBO also
+takes a credit card account there is not known); whether QBO derives Qty from an amount and a unit price without Qty is not known (the
 emulator keeps what was sent).
 """
 

@@ -435,8 +435,9 @@ def test_company_currency_and_exchange_rates(make_api):
 	assert fault_of(api.post("companycurrency", {"Code": "USD"}))["code"] == "6000"
 
 
-def test_company_currency_needs_multicurrency(api):
+def test_company_currency_and_rates_need_multicurrency(api):
 	assert fault_of(api.post("companycurrency", {"Code": "EUR"}))["code"] == "6000"
+	assert fault_of(api.get("exchangerate", sourcecurrencycode="EUR"))["code"] == "6000"
 
 
 def test_exchange_rate_is_used_when_a_document_sends_none(make_api):
