@@ -13,7 +13,7 @@ hold it, and pushing it would at best fail late and at worst book it in the wron
 
 from __future__ import annotations
 
-from quickbooks_connector.mapping.errors import RETRY
+from quickbooks_connector.mapping.errors import Problem, _
 
 ISO_4217 = frozenset(
 	"""
@@ -32,12 +32,18 @@ def is_supported(code: str | None) -> bool:
 	return (code or "").strip().upper() in ISO_4217
 
 
-def unsupported_message(code: str | None, whose: str) -> tuple[str, str]:
-	"""(message, fix) for a currency QuickBooks cannot hold; `whose` says what carries it ("Sales Invoice X")."""
-	shown = (code or "").strip() or "(none)"
-	return (
-		f"{whose} is in currency '{shown}', which is not an ISO 4217 currency code; QuickBooks only keeps books in "
-		"real currencies (USD, EUR, GBP, ...).",
-		"Use the ISO 4217 code of the currency in ERPNext (correct the party's Billing Currency, and cancel and "
-		f"amend the document in the right currency), {RETRY}.",
+def unsupported(code: str | None, whose: str) -> Problem:
+	"""The problem of a currency QuickBooks cannot hold; `whose` says what carries it ("Sales Invoice X")."""
+	return Problem.of(
+		"currency_not_iso_4217",
+		_(
+			"{whose} is in currency '{currency}', which is not an ISO 4217 currency code; QuickBooks only keeps "
+			"books in real currencies (USD, EUR, GBP, ...)."
+		),
+		_(
+			"Use the ISO 4217 code of the currency in ERPNext (correct the party's Billing Currency, and cancel "
+			"and amend the document in the right currency), then press Retry on the QuickBooks sync record."
+		),
+		whose=whose,
+		currency=(code or "").strip() or "(none)",
 	)

@@ -2,7 +2,7 @@
 
 A document is planned once; the plan goes to every step:
 
-	planned = plan(doc, ctx)                      # PlannedDocument, or Skip -> record Skipped with its reason
+	planned = plan(doc, ctx)                      # PlannedDocument, or Skip -> record Skipped with its problem
 	deps = dependencies(planned)                  # ensure deps.party / deps.items / deps.linked, fill a Refs
 	for extra in build_prerequisites(planned, refs):   # e.g. a payment's deduction journal
 		refs.companions[extra.key] = create(extra)
@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quickbooks_connector.mapping.context import MappingContext
+from quickbooks_connector.mapping.errors import Problem, _
 from quickbooks_connector.mapping.limits import check_payload
 from quickbooks_connector.mapping.payload import QBOPayload, Skip
 from quickbooks_connector.mapping.refs import Dependencies, Refs
@@ -52,12 +53,25 @@ def plan(doc: Mapping, ctx: MappingContext) -> PlannedDocument | Skip:
 	doctype = doc.get("doctype")
 	if doctype == "POS Invoice":
 		return Skip(
-			f"POS Invoice {doc.get('name')} posts nothing to the ledger; the Sales Invoice ERPNext consolidates it "
-			"into at POS closing is what gets sent to QuickBooks."
+			Problem.of(
+				"pos_invoice",
+				_(
+					"POS Invoice {name} posts nothing to the ledger; the Sales Invoice ERPNext consolidates it into "
+					"at POS closing is what gets sent to QuickBooks."
+				),
+				name=doc.get("name"),
+			)
 		)
 	pushed = pushed_type(doctype)
 	if pushed is None:
-		return Skip(f"{doctype} {doc.get('name')} is not a document type the connector sends to QuickBooks.")
+		return Skip(
+			Problem.of(
+				"doctype_not_sent",
+				_("{doctype} {name} is not a document type the connector sends to QuickBooks."),
+				doctype=doctype,
+				name=doc.get("name"),
+			)
+		)
 	planned = pushed.mapper.plan(doc, ctx)
 	if isinstance(planned, Skip):
 		return planned

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from quickbooks_connector.mapping.errors import RETRY, Problems
+from quickbooks_connector.mapping.errors import Problems, _
 from quickbooks_connector.mapping.money import ZERO, fmt, money, plain
 from quickbooks_connector.mapping.payload import MAIN, QBOPayload
 
@@ -26,6 +26,9 @@ QTY_PRICE_PLACES = 7  # decimals QuickBooks keeps of a line's Qty and UnitPrice
 
 QTY_PRICE_FIELDS = frozenset({"Qty", "UnitPrice"})
 AMOUNT_FIELDS = frozenset({"Amount", "TotalAmt", "TotalTax"})
+ROUND_FIX = _(
+	"Round it in ERPNext (cancel and amend the document), then press Retry on the QuickBooks sync record."
+)
 SKIPPED_FIELDS = frozenset({"LineNum"})  # numbers that are positions, not values
 # QuickBooks line field -> the ERPNext field label it comes from (the line's Amount label is in its Origin)
 FIELD_LABELS = {"Qty": "Quantity", "UnitPrice": "Rate"}
@@ -80,22 +83,42 @@ def _check_number(payload: QBOPayload, path: tuple, value: Decimal, problems: Pr
 	if field in QTY_PRICE_FIELDS:
 		if not fits_qty_or_price(value):
 			problems.add(
-				f"{label} {plain(value)} has more digits than QuickBooks keeps (at most {QTY_PRICE_PLACES} "
-				f"decimals and {MAX_DIGITS} digits in all).",
-				f"Round it in ERPNext (cancel and amend the document), {RETRY}.",
+				"quantity_or_rate_too_precise",
+				_(
+					"{label} {value} has more digits than QuickBooks keeps (at most {places} decimals and "
+					"{digits} digits in all)."
+				),
+				ROUND_FIX,
+				label=label,
+				value=plain(value),
+				places=QTY_PRICE_PLACES,
+				digits=MAX_DIGITS,
 			)
 	elif field in AMOUNT_FIELDS:
 		if not fits_amount(value):
 			problems.add(
-				f"{label} {_shown(value)} is more than QuickBooks can hold (at most {MAX_INTEGER_DIGITS} digits "
-				f"before the decimal point and {MAX_DIGITS} digits in all).",
-				"Correct the amount in ERPNext or split the document into smaller ones (cancel and amend it), "
-				f"{RETRY}.",
+				"amount_too_large",
+				_(
+					"{label} {value} is more than QuickBooks can hold (at most {integer_digits} digits before the "
+					"decimal point and {digits} digits in all)."
+				),
+				_(
+					"Correct the amount in ERPNext or split the document into smaller ones (cancel and amend it), "
+					"then press Retry on the QuickBooks sync record."
+				),
+				label=label,
+				value=_shown(value),
+				integer_digits=MAX_INTEGER_DIGITS,
+				digits=MAX_DIGITS,
 			)
 	elif not fits_number(value):
 		problems.add(
-			f"{label} {plain(value)} has more than the {MAX_DIGITS} digits QuickBooks keeps.",
-			f"Round it in ERPNext (cancel and amend the document), {RETRY}.",
+			"number_too_long",
+			_("{label} {value} has more than the {digits} digits QuickBooks keeps."),
+			ROUND_FIX,
+			label=label,
+			value=plain(value),
+			digits=MAX_DIGITS,
 		)
 
 
@@ -108,9 +131,20 @@ def _check_line_math(payload: QBOPayload, index: int, line: dict, problems: Prob
 	if money(qty * price) != amount:
 		place = _line_place(payload, index)
 		problems.add(
-			f"{place}: QuickBooks computes the line as Quantity x Rate = {plain(qty)} x {plain(price)} = "
-			f"{fmt(qty * price)}, not its Amount {fmt(amount)}.",
-			f"Correct the quantity, rate or amount in ERPNext (cancel and amend the document), {RETRY}.",
+			"line_amount_not_quantity_times_rate",
+			_(
+				"{place}: QuickBooks computes the line as Quantity x Rate = {qty} x {rate} = {product}, not its "
+				"Amount {amount}."
+			),
+			_(
+				"Correct the quantity, rate or amount in ERPNext (cancel and amend the document), then press Retry on "
+				"the QuickBooks sync record."
+			),
+			place=place,
+			qty=plain(qty),
+			rate=plain(price),
+			product=fmt(qty * price),
+			amount=fmt(amount),
 		)
 
 
@@ -128,10 +162,19 @@ def _check_total(payload: QBOPayload, problems: Problems) -> None:
 	computed = money(lines + Decimal(str(tax)))
 	if computed != money(payload.erp_total):
 		problems.add(
-			f"QuickBooks would total the {payload.entity} at {fmt(computed)} (its lines plus {fmt(tax)} tax), but "
-			f"the ERPNext total is {fmt(payload.erp_total)}.",
-			"Check the document's items, taxes and totals in ERPNext (cancel and amend it if they are wrong) or "
-			f"record it in QuickBooks by hand, {RETRY}.",
+			"quickbooks_total_differs",
+			_(
+				"QuickBooks would total the {entity} at {computed} (its lines plus {tax} tax), but the ERPNext total "
+				"is {total}."
+			),
+			_(
+				"Check the document's items, taxes and totals in ERPNext (cancel and amend it if they are wrong) or "
+				"record it in QuickBooks by hand, then press Retry on the QuickBooks sync record."
+			),
+			entity=payload.entity,
+			computed=fmt(computed),
+			tax=fmt(tax),
+			total=fmt(payload.erp_total),
 		)
 
 

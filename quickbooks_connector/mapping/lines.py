@@ -15,7 +15,7 @@ from typing import Literal
 
 from quickbooks_connector.mapping import currencies
 from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef, QBOTaxCodeRef
-from quickbooks_connector.mapping.errors import RETRY, Problems
+from quickbooks_connector.mapping.errors import Problems, _
 from quickbooks_connector.mapping.limits import QTY_PRICE_PLACES, fits_qty_or_price
 from quickbooks_connector.mapping.money import ZERO, fmt, money, plain, round_to, to_decimal
 from quickbooks_connector.mapping.naming import DESCRIPTION_MAX, plain_text
@@ -30,12 +30,21 @@ ROUNDING_TOLERANCE = Decimal("0.05")
 # Decimals of an exchange rate derived from ERPNext's totals (ERPNext keeps conversion rates to 9)
 MAX_RATE_PLACES = 10
 HALF_CENT = Decimal("0.005")
-# Where QuickBooks Settings keeps what the messages send the user to (tab labels of the settings form)
-ACCOUNT_MAPPING = "QuickBooks Settings > Account Mapping"
-TAX_MAPPING = "QuickBooks Settings > Tax Mapping"
-ROUND_OFF_FIX = (
-	"Set the Round Off Account of the Company (Company > Accounts tab) and map it under "
-	f"{ACCOUNT_MAPPING}, {RETRY}."
+# What `close_lines` is closing, which its messages name
+INVOICE, BILL = "invoice", "bill"
+# Fixes several problems share
+ROUND_OFF_FIX = _(
+	"Set the Round Off Account of the Company (Company > Accounts tab) and map it under QuickBooks Settings > "
+	"Account Mapping, then press Retry on the QuickBooks sync record."
+)
+TOTAL_FIX = _(
+	"Check the document's taxes and totals in ERPNext (cancel and amend it if they are wrong) or record it in "
+	"QuickBooks by hand, then press Retry on the QuickBooks sync record."
+)
+ONE_TAX_CODE_FIX = _(
+	"Map these tax accounts to one combined QuickBooks tax code (a tax group holding all their rates) under "
+	"QuickBooks Settings > Tax Mapping, or give the item an Item Tax Template mapped to such a code, then press "
+	"Retry on the QuickBooks sync record."
 )
 
 
@@ -98,8 +107,13 @@ class AccountBook:
 	def get(self, account: str | None, usage: str) -> QBOAccountRef | None:
 		if not account:
 			self.problems.add(
-				f"No ERPNext account is set for {usage}.",
-				f"Set the account on the document (amend it) or in the company defaults, {RETRY}.",
+				"account_not_set",
+				_("No ERPNext account is set for {usage}."),
+				_(
+					"Set the account on the document (amend it) or in the company defaults, then press Retry on the "
+					"QuickBooks sync record."
+				),
+				usage=usage,
 			)
 			return None
 		ref = self.ctx.account_map.get(account)
@@ -112,8 +126,14 @@ class AccountBook:
 	def report(self) -> None:
 		for account, uses in self._missing.items():
 			self.problems.add(
-				f"ERPNext account '{account}' ({'; '.join(uses)}) is not mapped to a QuickBooks account.",
-				f"Add it under {ACCOUNT_MAPPING}, {RETRY}.",
+				"account_not_mapped",
+				_("ERPNext account '{account}' ({uses}) is not mapped to a QuickBooks account."),
+				_(
+					"Add it under QuickBooks Settings > Account Mapping, then press Retry on the QuickBooks sync "
+					"record."
+				),
+				account=account,
+				uses="; ".join(uses),
 			)
 
 
@@ -154,9 +174,13 @@ class TaxCodes:
 			return {"value": "NON"}
 		if self.ctx.exempt_tax_code is None:
 			self.problems.add(
-				f"QuickBooks needs a tax code on every line in this country, and {where} bears no tax.",
-				f"Choose the exempt/zero-rated QuickBooks tax code as Tax Code for Untaxed Lines under {TAX_MAPPING}, "
-				f"{RETRY}.",
+				"exempt_tax_code_not_set",
+				_("QuickBooks needs a tax code on every line in this country, and {place} bears no tax."),
+				_(
+					"Choose the exempt/zero-rated QuickBooks tax code as Tax Code for Untaxed Lines under QuickBooks "
+					"Settings > Tax Mapping, then press Retry on the QuickBooks sync record."
+				),
+				place=where,
 			)
 			return None
 		return self.ctx.exempt_tax_code.ref()
@@ -164,36 +188,71 @@ class TaxCodes:
 	def report(self) -> None:
 		for account, uses in self._unmapped.items():
 			self.problems.add(
-				f"ERPNext tax account '{account}' (the tax on {'; '.join(dict.fromkeys(uses))}) is not mapped to a "
-				"QuickBooks tax code.",
-				f"Add it under {TAX_MAPPING}, {RETRY}.",
+				"tax_account_not_mapped",
+				_(
+					"ERPNext tax account '{account}' (the tax on {places}) is not mapped to a QuickBooks tax code."
+				),
+				_(
+					"Add it under QuickBooks Settings > Tax Mapping, then press Retry on the QuickBooks sync record."
+				),
+				account=account,
+				places="; ".join(dict.fromkeys(uses)),
 			)
 		for pairs, uses in self._conflicts.items():
-			mapped = ", ".join(f"'{account}' -> {code}" for account, code in pairs)
-			self.problems.add(
-				f"QuickBooks allows one tax code per line, but {'; '.join(uses)} {'is' if len(uses) == 1 else 'are'} "
-				f"taxed by tax accounts that map to different QuickBooks tax codes ({mapped}).",
-				"Map these tax accounts to one combined QuickBooks tax code (a tax group holding all their rates) "
-				f"under {TAX_MAPPING}, or give the item an Item Tax Template mapped to such a code, {RETRY}.",
-			)
+			facts = {
+				"places": "; ".join(uses),
+				"mapped": ", ".join(f"'{account}' -> {code}" for account, code in pairs),
+			}
+			if len(uses) == 1:
+				self.problems.add(
+					"tax_codes_differ_on_line",
+					_(
+						"QuickBooks allows one tax code per line, but {places} is taxed by tax accounts that map to "
+						"different QuickBooks tax codes ({mapped})."
+					),
+					ONE_TAX_CODE_FIX,
+					**facts,
+				)
+			else:
+				self.problems.add(
+					"tax_codes_differ_on_lines",
+					_(
+						"QuickBooks allows one tax code per line, but {places} are taxed by tax accounts that map to "
+						"different QuickBooks tax codes ({mapped})."
+					),
+					ONE_TAX_CODE_FIX,
+					**facts,
+				)
 
 
 def check_currency(currency: str, ctx: MappingContext, problems: Problems, what: str) -> None:
 	if not currencies.is_supported(currency):
-		problems.add(*currencies.unsupported_message(currency, what))
+		problems.append(currencies.unsupported(currency, what))
 		return
 	if ctx.company_currency != ctx.qbo_home_currency:
 		problems.add(
-			f"The ERPNext company keeps its books in {ctx.company_currency} but the QuickBooks company's home "
-			f"currency is {ctx.qbo_home_currency}.",
-			"Connect a QuickBooks company whose home currency is the ERPNext company currency (QuickBooks cannot "
-			f"change a home currency), {RETRY}.",
+			"home_currency_differs",
+			_(
+				"The ERPNext company keeps its books in {company_currency} but the QuickBooks company's home "
+				"currency is {home_currency}."
+			),
+			_(
+				"Connect a QuickBooks company whose home currency is the ERPNext company currency (QuickBooks cannot "
+				"change a home currency), then press Retry on the QuickBooks sync record."
+			),
+			company_currency=ctx.company_currency,
+			home_currency=ctx.qbo_home_currency,
 		)
 	if currency != ctx.qbo_home_currency and not ctx.multicurrency:
 		problems.add(
-			f"{what} is in {currency} but Multicurrency is off in QuickBooks.",
-			"Turn on Multicurrency in QuickBooks: Settings > Account and settings > Advanced > Currency, then "
-			"Retry.",
+			"multicurrency_off",
+			_("{what} is in {currency} but Multicurrency is off in QuickBooks."),
+			_(
+				"Turn on Multicurrency in QuickBooks: Settings > Account and settings > Advanced > Currency, then "
+				"Retry."
+			),
+			what=what,
+			currency=currency,
 		)
 
 
@@ -294,7 +353,8 @@ def close_lines(
 ) -> tuple[list[Line], Decimal, Decimal]:
 	"""Ends a document's planned lines with ERPNext's rounding adjustment and any cent difference it books to the
 	round-off account. Returns them with the tax QuickBooks computes (the `computed` rows) and the total QuickBooks
-	must show: what the party owes, the grand total less `reductions` (write-offs, loyalty points redeemed)."""
+	must show: what the party owes, the grand total less `reductions` (write-offs, loyalty points redeemed).
+	`what`: INVOICE or BILL, for the problems."""
 	lines = [*lines, *rounding_lines(doc, ctx, problems, what)]
 	erp_tax = money(sum((money(row.amount) for row in computed.values()), ZERO))
 	erp_total = grand_total(doc) - reductions
@@ -313,18 +373,49 @@ def residual_line(
 	if difference == 0:
 		return None
 	if abs(difference) > ROUNDING_TOLERANCE:
-		problems.add(
-			f"The amounts this {what} posts add up to {fmt(planned)}, but its ERPNext total is {fmt(erp_total)} "
-			f"(difference {fmt(difference)}); it uses something the connector cannot map.",
-			"Check the document's taxes and totals in ERPNext (cancel and amend it if they are wrong) or record it "
-			f"in QuickBooks by hand, {RETRY}.",
-		)
+		facts = {"planned": fmt(planned), "total": fmt(erp_total), "difference": fmt(difference)}
+		if what == BILL:
+			problems.add(
+				"bill_total_differs",
+				_(
+					"The amounts this bill posts add up to {planned}, but its ERPNext total is {total} (difference "
+					"{difference}); it uses something the connector cannot map."
+				),
+				TOTAL_FIX,
+				**facts,
+			)
+		else:
+			problems.add(
+				"invoice_total_differs",
+				_(
+					"The amounts this invoice posts add up to {planned}, but its ERPNext total is {total} "
+					"(difference {difference}); it uses something the connector cannot map."
+				),
+				TOTAL_FIX,
+				**facts,
+			)
 		return None
 	if not ctx.round_off_account:
-		problems.add(
-			f"This {what} has a rounding difference of {fmt(difference)} but the company has no Round Off Account.",
-			ROUND_OFF_FIX,
-		)
+		if what == BILL:
+			problems.add(
+				"bill_rounding_difference_without_round_off_account",
+				_(
+					"This bill has a rounding difference of {difference} but the company has no Round Off "
+					"Account."
+				),
+				ROUND_OFF_FIX,
+				difference=fmt(difference),
+			)
+		else:
+			problems.add(
+				"invoice_rounding_difference_without_round_off_account",
+				_(
+					"This invoice has a rounding difference of {difference} but the company has no Round Off "
+					"Account."
+				),
+				ROUND_OFF_FIX,
+				difference=fmt(difference),
+			)
 		return None
 	where = "rounding difference (booked to the Round Off Account)"
 	return Line("account", ctx.round_off_account, difference, "Rounding difference", where, amount_label="")
@@ -336,10 +427,24 @@ def rounding_lines(doc: Mapping, ctx: MappingContext, problems: Problems, what: 
 	if not adjustment or not to_decimal(doc.get("base_rounding_adjustment")):
 		return []
 	if not ctx.round_off_account:
-		problems.add(
-			f"The {what} has a Rounding Adjustment of {fmt(adjustment)} but the company has no Round Off Account.",
-			ROUND_OFF_FIX,
-		)
+		if what == BILL:
+			problems.add(
+				"bill_rounding_adjustment_without_round_off_account",
+				_(
+					"The bill has a Rounding Adjustment of {adjustment} but the company has no Round Off Account."
+				),
+				ROUND_OFF_FIX,
+				adjustment=fmt(adjustment),
+			)
+		else:
+			problems.add(
+				"invoice_rounding_adjustment_without_round_off_account",
+				_(
+					"The invoice has a Rounding Adjustment of {adjustment} but the company has no Round Off Account."
+				),
+				ROUND_OFF_FIX,
+				adjustment=fmt(adjustment),
+			)
 		return []
 	return [
 		Line(

@@ -114,7 +114,7 @@ def _common(
 	if ctx.multicurrency:
 		currency = party_currency(party, ctx)
 		if not currencies.is_supported(currency):
-			raise MappingError(*currencies.unsupported_message(currency, f"{doctype} '{name}'"))
+			raise MappingError(currencies.unsupported(currency, f"{doctype} '{name}'"))
 		body["CurrencyRef"] = {"value": currency}
 	return body
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from quickbooks_connector.mapping.errors import Problem, render
 from quickbooks_connector.mapping.money import ZERO
 
 MAIN = "main"
@@ -44,6 +45,11 @@ class QBOPayload:
 
 @dataclass(frozen=True)
 class Skip:
-	"""The document is deliberately not sent; `reason` is shown on the sync record."""
+	"""The document is deliberately not sent; the problem says why (and what to do instead), on the sync record."""
 
-	reason: str
+	problem: Problem
+
+	@property
+	def reason(self) -> str:
+		"""The problem in English."""
+		return render(self.problem)

@@ -33,7 +33,7 @@ from decimal import Decimal
 from itertools import product
 
 from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef
-from quickbooks_connector.mapping.errors import RETRY, MappingError, Problems
+from quickbooks_connector.mapping.errors import MappingError, Problem, Problems, _
 from quickbooks_connector.mapping.lines import (
 	AccountBook,
 	check_currency,
@@ -56,6 +56,9 @@ DEDUCTIONS = "deductions"
 # the Payment Entry's tables as the form names them, for messages
 REFERENCES = "Payment References"
 DEDUCTIONS_TABLE = "Payment Deductions or Loss"
+ALLOCATION_FIX = _(
+	"Correct the allocation in ERPNext (cancel and amend the payment), then press Retry on the QuickBooks sync record."
+)
 CUSTOMER_DOCTYPES = ("Sales Invoice",)
 SUPPLIER_DOCTYPES = ("Purchase Invoice",)
 
@@ -102,8 +105,13 @@ def plan(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 		return Skip(_skip_reason(name, payment_type, party_type))
 	if doc.get("taxes"):
 		return Skip(
-			f"{DOCTYPE} {name} carries Advance Taxes and Charges, which the connector does not push. Record the "
-			"payment in QuickBooks by hand."
+			Problem.of(
+				"payment_with_taxes",
+				_("{doctype} {name} carries Advance Taxes and Charges, which the connector does not push."),
+				_("Record the payment in QuickBooks by hand."),
+				doctype=DOCTYPE,
+				name=name,
+			)
 		)
 	problems = Problems(f"{DOCTYPE} {name}")
 	receive = kind == "Customer"
@@ -131,10 +139,16 @@ def plan(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 		notes.append(f"{fmt(unallocated)} {currency} unallocated (advance) is left unapplied")
 		if flag(doc, "book_advance_payments_in_separate_party_account"):
 			problems.add(
-				f"The unallocated {fmt(unallocated)} is booked on a separate advance account in ERPNext, while "
-				"QuickBooks keeps unapplied payments on the receivable/payable account.",
-				"Allocate the payment to invoices in ERPNext (Payment Reconciliation) or turn off 'Book Advance "
-				f"Payments in Separate Party Account', {RETRY}.",
+				"advance_in_separate_account",
+				_(
+					"The unallocated {amount} is booked on a separate advance account in ERPNext, while QuickBooks "
+					"keeps unapplied payments on the receivable/payable account."
+				),
+				_(
+					"Allocate the payment to invoices in ERPNext (Payment Reconciliation) or turn off 'Book Advance "
+					"Payments in Separate Party Account', then press Retry on the QuickBooks sync record."
+				),
+				amount=fmt(unallocated),
 			)
 
 	deductions, deduction_notes = _deductions(doc, accounts, ctx)
@@ -149,13 +163,21 @@ def plan(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 		beyond_paid = allocated - total if receive else total - allocated
 		converted = _in_party_currency(deductions, rate, beyond_paid)
 		if converted is None:
-			listed = ", ".join(f"{account.name} {fmt(amount)}" for account, amount in deductions)
 			problems.add(
-				f"The deductions ({listed} {ctx.company_currency}) go to QuickBooks as one {currency} journal entry "
-				f"with one exchange rate, and no rate turns whole {currency} cents adding up to {fmt(beyond_paid)} "
-				f"{currency} into exactly these {ctx.company_currency} amounts.",
-				"Put the deductions on one row (cancel and amend the payment), or record them in QuickBooks by "
-				f"hand, {RETRY}.",
+				"deductions_without_exchange_rate",
+				_(
+					"The deductions ({deductions} {company_currency}) go to QuickBooks as one {currency} journal "
+					"entry with one exchange rate, and no rate turns whole {currency} cents adding up to {total} "
+					"{currency} into exactly these {company_currency} amounts."
+				),
+				_(
+					"Put the deductions on one row (cancel and amend the payment), or record them in QuickBooks by "
+					"hand, then press Retry on the QuickBooks sync record."
+				),
+				deductions=", ".join(f"{account.name} {fmt(amount)}" for account, amount in deductions),
+				company_currency=ctx.company_currency,
+				currency=currency,
+				total=fmt(beyond_paid),
 			)
 		else:
 			deductions, deduction_rate = converted
@@ -357,11 +379,35 @@ def _allocation_line(allocation: Allocation, refs: Refs, kind: str) -> dict:
 	txn = refs.require_linked(allocation.doctype, allocation.name)
 	credits = ("CreditMemo",) if kind == "Customer" else ("VendorCredit",)
 	if (allocation.amount < 0) != (txn.entity in credits):
+		facts = {
+			"doctype": DOCTYPE,
+			"amount": fmt(allocation.amount),
+			"linked_doctype": allocation.doctype,
+			"linked_name": allocation.name,
+			"entity": txn.entity,
+		}
+		if allocation.amount < 0:
+			raise MappingError(
+				Problem.of(
+					"negative_allocation",
+					_(
+						"{doctype} allocates {amount} to {linked_doctype} {linked_name}, which is a {entity} in "
+						"QuickBooks; a negative allocation cannot apply to it."
+					),
+					ALLOCATION_FIX,
+					**facts,
+				)
+			)
 		raise MappingError(
-			f"{DOCTYPE} allocates {fmt(allocation.amount)} to {allocation.doctype} {allocation.name}, which is a "
-			f"{txn.entity} in QuickBooks; a {'negative' if allocation.amount < 0 else 'positive'} allocation cannot "
-			"apply to it.",
-			f"Correct the allocation in ERPNext (cancel and amend the payment), {RETRY}.",
+			Problem.of(
+				"positive_allocation",
+				_(
+					"{doctype} allocates {amount} to {linked_doctype} {linked_name}, which is a {entity} in "
+					"QuickBooks; a positive allocation cannot apply to it."
+				),
+				ALLOCATION_FIX,
+				**facts,
+			)
 		)
 	return {"Amount": abs(allocation.amount), "LinkedTxn": [{"TxnId": txn.id, "TxnType": txn.entity}]}
 
@@ -398,9 +444,19 @@ def _check_bank_currency(
 	bank_currency = (doc.get(f"{bank_field}_account_currency") or currency).upper()
 	if bank_currency not in (currency, ctx.qbo_home_currency):
 		problems.add(
-			f"The payment is in {currency} but its bank account '{doc.get(bank_field)}' is in {bank_currency}; "
-			f"QuickBooks moves a {currency} payment only through a {currency} or {ctx.qbo_home_currency} account.",
-			f"Record the currency exchange as an Internal Transfer and pay from a {currency} account, {RETRY}.",
+			"bank_currency_differs",
+			_(
+				"The payment is in {currency} but its bank account '{account}' is in {bank_currency}; QuickBooks "
+				"moves a {currency} payment only through a {currency} or {home_currency} account."
+			),
+			_(
+				"Record the currency exchange as an Internal Transfer and pay from a {currency} account, then press "
+				"Retry on the QuickBooks sync record."
+			),
+			currency=currency,
+			account=doc.get(bank_field),
+			bank_currency=bank_currency,
+			home_currency=ctx.qbo_home_currency,
 		)
 
 
@@ -408,17 +464,43 @@ def _reference_note(planned: PaymentPlan) -> list[str]:
 	return [f"reference {planned.reference}"] if planned.reference else []
 
 
-def _skip_reason(name: str, payment_type: str | None, party_type: str | None) -> str:
+def _skip_reason(name: str, payment_type: str | None, party_type: str | None) -> Problem:
 	if payment_type == "Pay" and party_type == "Customer":
-		what = "a refund paid to a customer"
-		how = "as a Refund Receipt or a cheque against the customer's credit"
-	elif payment_type == "Receive" and party_type == "Supplier":
-		what = "a refund received from a supplier"
-		how = "as a deposit applied to the supplier's credit"
-	else:
-		what = f"a {payment_type or 'payment'} with party type {party_type or 'none'}"
-		how = "by hand"
-	return f"{DOCTYPE} {name} is {what}, which the connector does not push. Record it in QuickBooks {how}."
+		return Problem.of(
+			"customer_refund",
+			_("{doctype} {name} is a refund paid to a customer, which the connector does not push."),
+			_("Record it in QuickBooks as a Refund Receipt or a cheque against the customer's credit."),
+			doctype=DOCTYPE,
+			name=name,
+		)
+	if payment_type == "Receive" and party_type == "Supplier":
+		return Problem.of(
+			"supplier_refund",
+			_("{doctype} {name} is a refund received from a supplier, which the connector does not push."),
+			_("Record it in QuickBooks as a deposit applied to the supplier's credit."),
+			doctype=DOCTYPE,
+			name=name,
+		)
+	if not party_type:
+		return Problem.of(
+			"payment_without_party",
+			_("{doctype} {name} is a {payment_type} without a party, which the connector does not push."),
+			_("Record it in QuickBooks by hand."),
+			doctype=DOCTYPE,
+			name=name,
+			payment_type=payment_type or "payment",
+		)
+	return Problem.of(
+		"payment_with_other_party",
+		_(
+			"{doctype} {name} is a {payment_type} with party type {party_type}, which the connector does not push."
+		),
+		_("Record it in QuickBooks by hand."),
+		doctype=DOCTYPE,
+		name=name,
+		payment_type=payment_type or "payment",
+		party_type=party_type,
+	)
 
 
 def _plan_transfer(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
@@ -429,8 +511,16 @@ def _plan_transfer(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 	}
 	if currencies != {ctx.company_currency} or doc.get("taxes"):
 		return Skip(
-			f"{DOCTYPE} {name} is an internal transfer across currencies or with taxes, which the connector does "
-			"not push. Record it in QuickBooks as a Transfer by hand."
+			Problem.of(
+				"transfer_across_currencies",
+				_(
+					"{doctype} {name} is an internal transfer across currencies or with taxes, which the connector "
+					"does not push."
+				),
+				_("Record it in QuickBooks as a Transfer by hand."),
+				doctype=DOCTYPE,
+				name=name,
+			)
 		)
 	problems = Problems(f"{DOCTYPE} {name}")
 	check_currency(ctx.company_currency, ctx, problems, f"{DOCTYPE} {name}")
@@ -450,8 +540,15 @@ def _plan_transfer(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 	entries = [(source, -credit), (target, debit), *deductions]
 	if sum((amount for _, amount in entries), ZERO) != 0:
 		raise MappingError(
-			f"{DOCTYPE} {name}: the transfer's debits and credits do not balance.",
-			f"Correct the amounts in ERPNext (cancel and amend), {RETRY}.",
+			Problem.of(
+				"transfer_unbalanced",
+				_("{doctype} {name}: the transfer's debits and credits do not balance."),
+				_(
+					"Correct the amounts in ERPNext (cancel and amend), then press Retry on the QuickBooks sync record."
+				),
+				doctype=DOCTYPE,
+				name=name,
+			)
 		)
 	return PaymentPlan(
 		name=name,

@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from quickbooks_connector.mapping import taxes as tax
 from quickbooks_connector.mapping.context import CREDIT_CARD, MappingContext, QBOAccountRef
-from quickbooks_connector.mapping.errors import RETRY, Problems
+from quickbooks_connector.mapping.errors import Problem, Problems, _
 from quickbooks_connector.mapping.invoices import (
 	APPLY_CREDIT,
 	Plan,
@@ -38,7 +38,7 @@ from quickbooks_connector.mapping.invoices import (
 	transaction_body,
 )
 from quickbooks_connector.mapping.lines import (
-	ACCOUNT_MAPPING,
+	BILL,
 	AccountBook,
 	Line,
 	ResolvedLine,
@@ -190,13 +190,28 @@ def _unsupported(doc: Mapping) -> Skip | None:
 	name = doc["name"]
 	if flag(doc, "is_internal_supplier") and doc.get("represents_company") == doc.get("company"):
 		return Skip(
-			f"{DOCTYPE} {name} is a transfer from an internal supplier of the same company; ERPNext posts no expense "
-			"for it, so there is nothing to send to QuickBooks."
+			Problem.of(
+				"internal_supplier_transfer",
+				_(
+					"{doctype} {name} is a transfer from an internal supplier of the same company; ERPNext posts no "
+					"expense for it, so there is nothing to send to QuickBooks."
+				),
+				doctype=DOCTYPE,
+				name=name,
+			)
 		)
 	if flag(doc, "is_return") and flag(doc, "is_paid") and amount_of(doc, "paid_amount"):
 		return Skip(
-			f"{DOCTYPE} {name} is a return the supplier refunded at once ('Is Paid'); the connector does not push "
-			"refunds. Record the vendor credit and the refund deposit in QuickBooks by hand."
+			Problem.of(
+				"paid_return",
+				_(
+					"{doctype} {name} is a return the supplier refunded at once ('Is Paid'); the connector does not "
+					"push refunds."
+				),
+				_("Record the vendor credit and the refund deposit in QuickBooks by hand."),
+				doctype=DOCTYPE,
+				name=name,
+			)
 		)
 	valuation = [
 		row.get("item_code") or row.get("item_name")
@@ -212,8 +227,17 @@ def _unsupported(doc: Mapping) -> Skip | None:
 	]
 	if valuation:
 		return Skip(
-			f"{DOCTYPE} {name} adds taxes or costs to the stock value of {', '.join(valuation)}; ERPNext posts those "
-			"through the stock ledger, which the connector does not push. Record it in QuickBooks by hand."
+			Problem.of(
+				"stock_valuation",
+				_(
+					"{doctype} {name} adds taxes or costs to the stock value of {items}; ERPNext posts those through "
+					"the stock ledger, which the connector does not push."
+				),
+				_("Record it in QuickBooks by hand."),
+				doctype=DOCTYPE,
+				name=name,
+				items=", ".join(valuation),
+			)
 		)
 	return None
 
@@ -239,7 +263,7 @@ def _plan_lines(doc: Mapping, ctx: MappingContext, problems: Problems) -> tuple[
 				amount_label="",
 			)
 		)
-	return close_lines(doc, lines, computed, write_off, ctx, problems, "bill")
+	return close_lines(doc, lines, computed, write_off, ctx, problems, BILL)
 
 
 def _item_line(
@@ -296,10 +320,15 @@ def _application_bank(ctx: MappingContext, problems: Problems) -> QBOAccountRef 
 	account = ctx.account_map.get(ctx.default_bank_account or "")
 	if account is None:
 		problems.add(
-			"Applying this return to its original bill needs a zero-amount Bill Payment, and QuickBooks wants a bank "
-			"account on it, but the company's Default Bank Account is not set or not mapped.",
-			"Set the Default Bank Account of the Company (Company > Accounts tab) and map it under "
-			f"{ACCOUNT_MAPPING}, {RETRY}.",
+			"default_bank_account_not_mapped",
+			_(
+				"Applying this return to its original bill needs a zero-amount Bill Payment, and QuickBooks wants a "
+				"bank account on it, but the company's Default Bank Account is not set or not mapped."
+			),
+			_(
+				"Set the Default Bank Account of the Company (Company > Accounts tab) and map it under QuickBooks "
+				"Settings > Account Mapping, then press Retry on the QuickBooks sync record."
+			),
 		)
 	return account
 

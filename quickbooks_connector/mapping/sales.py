@@ -29,7 +29,7 @@ from decimal import Decimal
 
 from quickbooks_connector.mapping import taxes as tax
 from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef
-from quickbooks_connector.mapping.errors import RETRY, Problems
+from quickbooks_connector.mapping.errors import Problem, Problems, _
 from quickbooks_connector.mapping.invoices import (
 	APPLY_CREDIT,
 	Plan,
@@ -40,7 +40,7 @@ from quickbooks_connector.mapping.invoices import (
 	transaction_body,
 )
 from quickbooks_connector.mapping.lines import (
-	TAX_MAPPING,
+	INVOICE,
 	AccountBook,
 	Line,
 	ResolvedLine,
@@ -193,8 +193,15 @@ def _unsupported(doc: Mapping) -> Skip | None:
 	name = doc["name"]
 	if flag(doc, "is_internal_customer") and doc.get("represents_company") == doc.get("company"):
 		return Skip(
-			f"{DOCTYPE} {name} is a transfer to an internal customer of the same company; ERPNext posts no income "
-			"for it, so there is nothing to send to QuickBooks."
+			Problem.of(
+				"internal_customer_transfer",
+				_(
+					"{doctype} {name} is a transfer to an internal customer of the same company; ERPNext posts no "
+					"income for it, so there is nothing to send to QuickBooks."
+				),
+				doctype=DOCTYPE,
+				name=name,
+			)
 		)
 	assets = [
 		row.get("item_code") or row.get("item_name")
@@ -203,9 +210,19 @@ def _unsupported(doc: Mapping) -> Skip | None:
 	]
 	if assets:
 		return Skip(
-			f"{DOCTYPE} {name} sells fixed assets ({', '.join(assets)}); the disposal entries (asset cost, "
-			"accumulated depreciation, gain or loss) are not part of the invoice. Record the sale in QuickBooks by "
-			"hand (an invoice plus a journal entry for the disposal)."
+			Problem.of(
+				"fixed_asset_sale",
+				_(
+					"{doctype} {name} sells fixed assets ({assets}); the disposal entries (asset cost, accumulated "
+					"depreciation, gain or loss) are not part of the invoice."
+				),
+				_(
+					"Record the sale in QuickBooks by hand (an invoice plus a journal entry for the disposal)."
+				),
+				doctype=DOCTYPE,
+				name=name,
+				assets=", ".join(assets),
+			)
 		)
 	if (
 		flag(doc, "is_pos")
@@ -213,8 +230,15 @@ def _unsupported(doc: Mapping) -> Skip | None:
 		and any(money(p.get("amount")) for p in doc.get("payments") or [])
 	):
 		return Skip(
-			f"{DOCTYPE} {name} is a POS return that refunds money; the connector does not push refunds. Record it in "
-			"QuickBooks by hand as a Refund Receipt."
+			Problem.of(
+				"pos_refund",
+				_(
+					"{doctype} {name} is a POS return that refunds money; the connector does not push refunds."
+				),
+				_("Record it in QuickBooks by hand as a Refund Receipt."),
+				doctype=DOCTYPE,
+				name=name,
+			)
 		)
 	return None
 
@@ -245,7 +269,7 @@ def _plan_lines(doc: Mapping, ctx: MappingContext, problems: Problems) -> tuple[
 	lines.extend(_additional_discount_lines(doc, lines, accounting, distributed))
 	lines.extend(tax_table_lines(rows, computed))
 	lines.extend(_pos_adjustment_lines(doc))
-	return close_lines(doc, lines, computed, _write_off(doc) + _loyalty(doc), ctx, problems, "invoice")
+	return close_lines(doc, lines, computed, _write_off(doc) + _loyalty(doc), ctx, problems, INVOICE)
 
 
 def _item_lines(
@@ -449,9 +473,17 @@ def _pos_payments(
 		change_account = doc.get("account_for_change_amount")
 		if change_account not in totals:
 			problems.add(
-				f"The POS invoice gives {fmt(change)} change from '{change_account}', an account that received no "
-				"payment on it.",
-				f"Give change from the account the customer paid into (POS Profile > Account for Change Amount), {RETRY}.",
+				"change_from_unpaid_account",
+				_(
+					"The POS invoice gives {change} change from '{account}', an account that received no payment on "
+					"it."
+				),
+				_(
+					"Give change from the account the customer paid into (POS Profile > Account for Change Amount), "
+					"then press Retry on the QuickBooks sync record."
+				),
+				change=fmt(change),
+				account=change_account,
 			)
 		else:
 			totals[change_account] -= change
@@ -479,9 +511,16 @@ def _txn_tax_code(doc: Mapping, ctx: MappingContext, problems: Problems) -> dict
 	}
 	if len(codes) > 1:
 		problems.add(
-			f"The invoice's tax accounts ({', '.join(sorted(accounts))}) map to different QuickBooks tax codes; a US "
-			"invoice carries one.",
-			f"Map them to one combined QuickBooks tax code (tax group) under {TAX_MAPPING}, {RETRY}.",
+			"us_tax_codes_differ",
+			_(
+				"The invoice's tax accounts ({accounts}) map to different QuickBooks tax codes; a US invoice carries "
+				"one."
+			),
+			_(
+				"Map them to one combined QuickBooks tax code (tax group) under QuickBooks Settings > Tax Mapping, "
+				"then press Retry on the QuickBooks sync record."
+			),
+			accounts=", ".join(sorted(accounts)),
 		)
 		return None
 	return next(iter(codes.values())).ref() if codes else None

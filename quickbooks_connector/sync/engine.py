@@ -32,6 +32,7 @@ from decimal import Decimal
 from quickbooks_connector import mapping
 from quickbooks_connector.mapping import MappingContext, MappingError, QBOPayload, Refs, Skip, TxnRef
 from quickbooks_connector.mapping.documents import PlannedDocument
+from quickbooks_connector.mapping.errors import Problem, _, render, render_all
 from quickbooks_connector.mapping.money import money
 from quickbooks_connector.mapping.naming import MARKER_PREFIX, doc_number
 from quickbooks_connector.mapping.payload import MAIN
@@ -68,25 +69,42 @@ class SyncPolicy:
 	enabled_doctypes: frozenset[str] = frozenset(mapping.SUPPORTED_DOCTYPES)
 
 	def skip_reason(self, doc: dict, manual: bool) -> str | None:
+		"""`skip_problem` in English."""
+		problem = self.skip_problem(doc, manual)
+		return render(problem) if problem else None
+
+	def skip_problem(self, doc: dict, manual: bool) -> Problem | None:
 		doctype = doc["doctype"]
 		if doctype not in self.enabled_doctypes:
-			return f"Sending {doctype} documents to QuickBooks is turned off in QuickBooks Settings."
+			return Problem.of(
+				"doctype_turned_off",
+				_("Sending {doctype} documents to QuickBooks is turned off in QuickBooks Settings."),
+				doctype=doctype,
+			)
 		posting_date = _as_date(doc.get("posting_date"))
 		if not manual and self.start_date and posting_date and posting_date < self.start_date:
-			return (
-				f"Dated {posting_date}, before the sync start date {self.start_date} in QuickBooks Settings; "
-				"use Sync to QuickBooks on the document to send it anyway."
+			return Problem.of(
+				"before_start_date",
+				_("Dated {posting_date}, before the sync start date {start_date} in QuickBooks Settings."),
+				_("Use Sync to QuickBooks on the document to send it anyway."),
+				posting_date=posting_date,
+				start_date=self.start_date,
 			)
 		return None
 
 
 class ResyncRefused(Exception):
-	"""Sending the document again would duplicate what QuickBooks still holds of it."""
+	"""Sending the document again would duplicate what QuickBooks still holds of it; `problem` says what."""
+
+	def __init__(self, problem: Problem):
+		super().__init__(render(problem))
+		self.problem = problem
 
 
 class DependencyNotSynced(Exception):
-	def __init__(self, message: str, kind: ErrorKind):
-		super().__init__(message)
+	def __init__(self, problem: Problem, kind: ErrorKind):
+		super().__init__(render(problem))
+		self.problem = problem
 		self.kind = kind
 
 
@@ -192,14 +210,29 @@ class PushEngine:
 		with self.port.lock(doctype, name):
 			doc = self.port.get_document(doctype, name)
 			if doc.get("docstatus") != 1:
-				raise ResyncRefused(f"{doctype} {name} is not submitted; only submitted documents are sent.")
+				raise ResyncRefused(
+					Problem.of(
+						"resync_not_submitted",
+						_("{doctype} {name} is not submitted; only submitted documents are sent."),
+						doctype=doctype,
+						name=name,
+					)
+				)
 			record = self.port.get_record(doctype, name) or SyncRecord(doctype, name)
 			live = self._live_records(record, doc)
 			if live:
 				listed = ", ".join(f"{entity} {row['Id']}" for entity, row in live)
 				raise ResyncRefused(
-					f"QuickBooks still holds {listed} for {doctype} {name}; sending it again would duplicate it. "
-					"Use Retry for a failed document, or delete or void the QuickBooks record first."
+					Problem.of(
+						"resync_would_duplicate",
+						_(
+							"QuickBooks still holds {records} for {doctype} {name}; sending it again would duplicate it."
+						),
+						_("Use Retry for a failed document, or delete or void the QuickBooks record first."),
+						records=listed,
+						doctype=doctype,
+						name=name,
+					)
 				)
 			record.qbo_id, record.sync_token, record.related = None, None, {}
 			record.generation += 1
@@ -209,6 +242,7 @@ class PushEngine:
 				None,
 				None,
 			)
+			record.problems = []
 			record.total_mismatch, record.qbo_total, record.qbo_tax = False, None, None
 			self.port.save_record(record)
 		return self.push(doctype, name)
@@ -247,7 +281,7 @@ class PushEngine:
 		skip = self._skip_reason(doc, manual)
 		planned = mapping.plan(doc, self.ctx) if not skip else Skip(skip)
 		if isinstance(planned, Skip):
-			return self._skip(record, planned.reason)
+			return self._skip(record, planned.problem)
 		steps = _OneByOne(self, record, chain)
 		refs, payload = prepare(planned, steps)
 		self._describe(record, doc, payload)
@@ -256,12 +290,17 @@ class PushEngine:
 		finish(planned, refs, record.qbo_id, steps)
 		self._succeed(record)
 
-	def _skip_reason(self, doc: dict, manual: bool) -> str | None:
+	def _skip_reason(self, doc: dict, manual: bool) -> Problem | None:
 		if doc.get("docstatus") == 2:
-			return "Cancelled in ERPNext before it was sent to QuickBooks; nothing to send."
+			return Problem.of(
+				"cancelled_before_sent",
+				_("Cancelled in ERPNext before it was sent to QuickBooks; nothing to send."),
+			)
 		if doc.get("docstatus") != 1:
-			return "Not submitted; only submitted documents are sent to QuickBooks."
-		return self.policy.skip_reason(doc, manual)
+			return Problem.of(
+				"not_submitted", _("Not submitted; only submitted documents are sent to QuickBooks.")
+			)
+		return self.policy.skip_problem(doc, manual)
 
 	def _resolve(self, deps: mapping.Dependencies, chain: tuple) -> Refs:
 		refs = Refs()
@@ -276,18 +315,40 @@ class PushEngine:
 	def _linked(self, linked: mapping.LinkedDoc, chain: tuple) -> TxnRef:
 		"""The QuickBooks record of a document this one refers to, pushing it first when it is not there yet."""
 		if (linked.doctype, linked.name) in chain:
-			raise MappingError(f"{linked.doctype} {linked.name} refers back to this document.", "")
+			raise MappingError(
+				Problem.of(
+					"refers_back",
+					_("{doctype} {name} refers back to this document."),
+					doctype=linked.doctype,
+					name=linked.name,
+				)
+			)
 		record = self.port.get_record(linked.doctype, linked.name)
 		if not (record and record.status == Status.SYNCED):
 			record = self._push(linked.doctype, linked.name, manual=False, chain=chain)
 		if record.status == Status.SYNCED and record.qbo_id:
 			return TxnRef(record.qbo_entity, record.qbo_id)
-		why = f" ({linked.why})" if linked.why else ""
-		raise DependencyNotSynced(
-			f"{linked.doctype} {linked.name}{why} is not in QuickBooks yet. Its sync record says: "
-			f"{(record.error or record.status.value).rstrip('.')}. Fix that first; this document follows on Retry.",
-			record.error_kind or ErrorKind.PERMANENT,
-		)
+		facts = {
+			"doctype": linked.doctype,
+			"name": linked.name,
+			"says": (record.error or record.status.value).rstrip("."),
+		}
+		if linked.why:
+			problem = Problem.of(
+				"linked_not_synced_because",
+				_("{doctype} {name} ({why}) is not in QuickBooks yet. Its sync record says: {says}."),
+				_("Fix that first; this document follows on Retry."),
+				why=linked.why,
+				**facts,
+			)
+		else:
+			problem = Problem.of(
+				"linked_not_synced",
+				_("{doctype} {name} is not in QuickBooks yet. Its sync record says: {says}."),
+				_("Fix that first; this document follows on Retry."),
+				**facts,
+			)
+		raise DependencyNotSynced(problem, record.error_kind or ErrorKind.PERMANENT)
 
 	def _create_main(self, record: SyncRecord, payload: QBOPayload) -> dict:
 		if record.outcome_unknown:
@@ -314,18 +375,58 @@ class PushEngine:
 		holders = list(self.client.query(statement, payload.doc_number))
 		notes = [(row.get("PrivateNote") or "").removeprefix("Voided - ") for row in holders]
 		owner = next((note.split(";")[0] for note in notes if note.startswith(MARKER_PREFIX)), None)
-		voided = " (voided)" if holders and not any(lookup.is_live(row) for row in holders) else ""
-		what = f"the {payload.entity} numbered {payload.doc_number}{voided}"
+		voided = bool(holders) and not any(lookup.is_live(row) for row in holders)
+		facts = {"entity": payload.entity, "number": payload.doc_number}
 		if owner:
+			facts.update(owner=owner.removeprefix(MARKER_PREFIX), doctype=record.doctype, name=record.name)
+			fix = _(
+				"Give one of the two ERPNext documents another number (for a Purchase Invoice, its Supplier Invoice "
+				"No), or renumber the QuickBooks record, then press Retry."
+			)
+			if voided:
+				return MappingError(
+					Problem.of(
+						"number_held_by_voided_sent_record",
+						_(
+							"QuickBooks already holds the {entity} numbered {number} (voided), which this connector "
+							"sent for {owner}: {doctype} {name} is sent with the same number."
+						),
+						fix,
+						**facts,
+					)
+				)
 			return MappingError(
-				f"QuickBooks already holds {what}, which this connector sent for {owner.removeprefix(MARKER_PREFIX)}: "
-				f"{record.doctype} {record.name} is sent with the same number.",
-				"Give one of the two ERPNext documents another number (for a Purchase Invoice, its Supplier "
-				"Invoice No), or renumber the QuickBooks record, then press Retry.",
+				Problem.of(
+					"number_held_by_sent_record",
+					_(
+						"QuickBooks already holds the {entity} numbered {number}, which this connector sent for "
+						"{owner}: {doctype} {name} is sent with the same number."
+					),
+					fix,
+					**facts,
+				)
+			)
+		fix = _("Renumber or delete that record in QuickBooks, then press Retry.")
+		if voided:
+			return MappingError(
+				Problem.of(
+					"number_held_by_voided_quickbooks_record",
+					_(
+						"QuickBooks already holds the {entity} numbered {number} (voided), which was not sent from ERPNext."
+					),
+					fix,
+					**facts,
+				)
 			)
 		return MappingError(
-			f"QuickBooks already holds {what}, which was not sent from ERPNext.",
-			"Renumber or delete that record in QuickBooks, then press Retry.",
+			Problem.of(
+				"number_held_by_quickbooks_record",
+				_(
+					"QuickBooks already holds the {entity} numbered {number}, which was not sent from ERPNext."
+				),
+				fix,
+				**facts,
+			)
 		)
 
 	def _create_companion(self, record: SyncRecord, phase: str, payload: QBOPayload) -> str:
@@ -438,11 +539,11 @@ class PushEngine:
 		live = self._live_records(record, doc)
 		if not live and not record.qbo_id and not record.related:
 			record.status = Status.SKIPPED
-			record.error, record.error_kind, record.outcome_unknown = (
-				"Cancelled in ERPNext before it reached QuickBooks; nothing to undo.",
-				None,
-				False,
+			nothing = Problem.of(
+				"cancelled_before_reaching_quickbooks",
+				_("Cancelled in ERPNext before it reached QuickBooks; nothing to undo."),
 			)
+			record.error, record.error_kind, record.outcome_unknown = _told(record, [nothing]), None, False
 			return
 		for entity, row in live:
 			self._remove(entity, row["Id"], record)
@@ -452,11 +553,16 @@ class PushEngine:
 		if left:
 			listed = ", ".join(f"{entity} {row['Id']}" for entity, row in left)
 			raise MappingError(
-				f"QuickBooks still holds {listed} of this document after the cancel.", "Press Retry."
+				Problem.of(
+					"still_held_after_cancel",
+					_("QuickBooks still holds {records} of this document after the cancel."),
+					_("Press Retry."),
+					records=listed,
+				)
 			)
 		record.status = Status.VOIDED
 		record.outcome_unknown = False
-		record.error, record.error_kind, record.next_retry_at = None, None, None
+		record.error, record.error_kind, record.next_retry_at = _told(record, []), None, None
 
 	def _live_records(self, record: SyncRecord, doc: dict) -> list[tuple[str, dict]]:
 		"""Live records of the document, in the order they must be undone (see PushedType.writes)."""
@@ -520,9 +626,18 @@ class PushEngine:
 				payment.get("TotalAmt") or 0
 			):
 				raise MappingError(
-					f"QuickBooks {payer} {payer_id} is applied to {entity} {row['Id']} of this document, and it was "
-					"not sent from ERPNext (or only applies credits).",
-					f"Delete or unapply that {payer} in QuickBooks, then press Retry.",
+					Problem.of(
+						"payment_applied_from_quickbooks",
+						_(
+							"QuickBooks {payer} {payer_id} is applied to {entity} {entity_id} of this document, and "
+							"it was not sent from ERPNext (or only applies credits)."
+						),
+						_("Delete or unapply that {payer} in QuickBooks, then press Retry."),
+						payer=payer,
+						payer_id=payer_id,
+						entity=entity,
+						entity_id=row["Id"],
+					)
 				)
 			lines = [
 				line
@@ -686,35 +801,49 @@ class PushEngine:
 		record.last_attempt_at = self.clock()
 		record.next_retry_at = None
 
-	def _skip(self, record: SyncRecord, reason: str) -> None:
+	def _skip(self, record: SyncRecord, reason: Problem) -> None:
 		record.status = Status.SKIPPED
-		record.error, record.error_kind = reason, None
+		record.error, record.error_kind = _told(record, [reason]), None
 
 	def _succeed(self, record: SyncRecord) -> None:
 		record.status = Status.SYNCED
 		record.synced_at = self.clock()
 		record.error_kind = None
-		record.error = self._mismatch_note(record) if record.total_mismatch else None
+		record.error = _told(record, [self._mismatch_note(record)] if record.total_mismatch else [])
 
-	def _mismatch_note(self, record: SyncRecord) -> str:
-		return (
-			f"Sent, but QuickBooks shows total {record.qbo_total} and tax {record.qbo_tax} where ERPNext has "
-			f"{money(record.erp_total or 0)} and {money(record.erp_tax or 0)}. Check the tax codes and rounding "
-			"account in QuickBooks Settings."
+	def _mismatch_note(self, record: SyncRecord) -> Problem:
+		return Problem.of(
+			"total_mismatch",
+			_(
+				"Sent, but QuickBooks shows total {qbo_total} and tax {qbo_tax} where ERPNext has {erp_total} and "
+				"{erp_tax}."
+			),
+			_("Check the tax codes and rounding account in QuickBooks Settings."),
+			qbo_total=record.qbo_total,
+			qbo_tax=record.qbo_tax,
+			erp_total=money(record.erp_total or 0),
+			erp_tax=money(record.erp_tax or 0),
 		)
 
 	def _fail(self, record: SyncRecord, error: Exception) -> None:
 		if isinstance(error, DependencyNotSynced):
-			kind, message = error.kind, str(error)
+			kind, problems = error.kind, [error.problem]
 		else:
 			explanation = explain(error, record.qbo_entity, record.doc_number)
-			kind, message = explanation.kind, explanation.message
+			kind, problems = explanation.kind, list(explanation.problems)
 		record.status = Status.FAILED
-		record.error, record.error_kind = message, kind
+		record.error, record.error_kind = _told(record, problems), kind
 		if kind in (ErrorKind.TRANSIENT, ErrorKind.AUTH):
 			record.next_retry_at = next_retry_at(
 				self.clock(), record.attempts, f"{record.doctype}:{record.name}"
 			)
+
+
+def _told(record: SyncRecord, problems: list[Problem]) -> str | None:
+	"""Keeps the problems on the record as data and returns their English text, for `record.error` (None when
+	there are none)."""
+	record.problems = [problem.as_dict() for problem in problems]
+	return render_all(problems) or None
 
 
 def _renumbered(payload: QBOPayload, generation: int) -> QBOPayload:

@@ -53,6 +53,9 @@ class SyncRecord:
 	generation: int = 0
 	# Every QuickBooks write for the document, newest last (see sync.history).
 	history: list[dict] = field(default_factory=list)
+	# What `error` says, as data: mapping.errors.Problem.as_dict() of each problem (a heading first when there are
+	# several), for the desk to render translated (mapping.errors.render_all). Set and cleared with `error`.
+	problems: list[dict] = field(default_factory=list)
 
 	@property
 	def is_in_quickbooks(self) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from quickbooks_connector import mapping
 from quickbooks_connector.mapping import ItemSpec, MappingContext, MappingError, PartySpec
+from quickbooks_connector.mapping.errors import Problem, _
 from quickbooks_connector.qbo import QBOClient
 from quickbooks_connector.qbo.errors import DuplicateNameError
 from quickbooks_connector.sync.idempotency import payload_hash, request_id
@@ -78,19 +79,54 @@ class Resolver:
 			except DuplicateNameError:
 				continue  # taken by a vendor, employee or unlinked record of the other kind: try the next name
 		raise MappingError(
-			f"QuickBooks already uses every name this connector can give {spec.erpnext_doctype} '{spec.name}' "
-			f"({', '.join(candidates)}) for other customers, vendors or employees.",
-			"Rename or merge the QuickBooks record that holds the name, then press Retry.",
+			Problem.of(
+				"party_names_taken",
+				_(
+					"QuickBooks already uses every name this connector can give {doctype} '{name}' ({names}) for "
+					"other customers, vendors or employees."
+				),
+				_("Rename or merge the QuickBooks record that holds the name, then press Retry."),
+				doctype=spec.erpnext_doctype,
+				name=spec.name,
+				names=", ".join(candidates),
+			)
 		)
 
 	def _check_currency(self, spec: PartySpec, qbo_party: dict) -> None:
 		currency = (qbo_party.get("CurrencyRef") or {}).get("value")
 		if self.ctx.multicurrency and currency and currency != spec.currency:
+			facts = {
+				"party": qbo_party.get("DisplayName"),
+				"currency": currency,
+				"document_currency": spec.currency,
+			}
+			if spec.kind == "Customer":
+				raise MappingError(
+					Problem.of(
+						"customer_currency_differs",
+						_(
+							"QuickBooks customer '{party}' is kept in {currency} but this document is in "
+							"{document_currency}; QuickBooks allows one currency per customer."
+						),
+						_(
+							"Use one currency per Customer in ERPNext (a separate Customer per currency), then press "
+							"Retry."
+						),
+						**facts,
+					)
+				)
 			raise MappingError(
-				f"QuickBooks {spec.kind.lower()} '{qbo_party.get('DisplayName')}' is kept in {currency} but this "
-				f"document is in {spec.currency}; QuickBooks allows one currency per {spec.kind.lower()}.",
-				f"Use one currency per {spec.erpnext_doctype} in ERPNext (a separate {spec.erpnext_doctype} per "
-				"currency), then press Retry.",
+				Problem.of(
+					"vendor_currency_differs",
+					_(
+						"QuickBooks vendor '{party}' is kept in {currency} but this document is in "
+						"{document_currency}; QuickBooks allows one currency per vendor."
+					),
+					_(
+						"Use one currency per Supplier in ERPNext (a separate Supplier per currency), then press Retry."
+					),
+					**facts,
+				)
 			)
 
 	def _item_by_name(self, spec: ItemSpec, candidates: list[str]) -> dict | None:
@@ -109,8 +145,12 @@ class Resolver:
 			except DuplicateNameError:
 				continue
 		raise MappingError(
-			f"QuickBooks already has items named {', '.join(candidates)} that post to other income accounts.",
-			"Rename one of those QuickBooks items, then press Retry.",
+			Problem.of(
+				"item_names_taken",
+				_("QuickBooks already has items named {names} that post to other income accounts."),
+				_("Rename one of those QuickBooks items, then press Retry."),
+				names=", ".join(candidates),
+			)
 		)
 
 	def _free(self, qbo_entity: str, qbo_id: str, key: str) -> bool:

@@ -1,15 +1,20 @@
 """Rules for the mappings in QuickBooks Settings, and the heuristic that suggests account mappings.
 
 Framework-free: the Frappe controller loads the accounts into the plain records below, calls these functions
-and turns the returned `Problem`s into one translated message. Problems carry a `code` and the facts the
-message needs (never prose), so the wording and its translation live in one place on the Frappe side.
+and turns the returned `Problem`s into one translated message with `mapping.errors.render`, as it does for sync
+records and the pre-submit check. Each problem carries its `code`, the templates of that code (`TEMPLATES`, marked
+for translation) and its facts: always `subject` (the account, template or QuickBooks record it is about) and the
+table `row` when there is one.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
+
+from quickbooks_connector.mapping.errors import Problem, _
 
 INCOME = "Income"
 EXPENSE = "Expense"
@@ -93,16 +98,6 @@ class TaxMappingRow:
 		return self.erpnext_tax_account or self.item_tax_template
 
 
-@dataclass(frozen=True)
-class Problem:
-	"""One thing wrong with one row. `code` says what; `facts` hold the names the message needs."""
-
-	code: str
-	row: int | None
-	subject: str  # the ERPNext account, template or QuickBooks record the problem is about
-	facts: dict[str, str] = field(default_factory=dict)
-
-
 # Problem codes
 UNKNOWN_PURPOSE = "unknown_purpose"
 ACCOUNT_NOT_FOUND = "account_not_found"
@@ -118,6 +113,76 @@ CONFLICT = "conflict"
 TAX_ROW_SOURCE = "tax_row_source"
 TAX_CODE_NOT_FOUND = "tax_code_not_found"
 TAX_CODE_INACTIVE = "tax_code_inactive"
+
+# code -> (message, fix). The rows' table and number go before them on the form ("Account Mapping row 2: ...").
+TEMPLATES: dict[str, tuple[str, str]] = {
+	UNKNOWN_PURPOSE: (_("purpose {subject} is unknown."), _("Choose one of: {purposes}.")),
+	ACCOUNT_NOT_FOUND: (_("ERPNext account {subject} does not exist."), _("Choose an existing account.")),
+	OTHER_COMPANY: (
+		_("ERPNext account {subject} belongs to {company}, not {own_company}."),
+		_("Choose an account of {own_company}."),
+	),
+	GROUP_ACCOUNT: (
+		_("ERPNext account {subject} is a group; nothing posts to it."),
+		_("Map its child accounts instead."),
+	),
+	QBO_ACCOUNT_NOT_FOUND: (
+		_("QuickBooks account {subject} is not in the fetched QuickBooks data."),
+		_("Click Fetch QuickBooks Data and choose the account again."),
+	),
+	OTHER_CONNECTION: (
+		_("{subject} belongs to the QuickBooks connection of {settings}."),
+		_("Choose one of this connection's."),
+	),
+	QBO_INACTIVE: (
+		_("QuickBooks account {subject} is inactive or deleted in QuickBooks."),
+		_("Choose an active account (or make it active in QuickBooks and fetch again)."),
+	),
+	TYPE_MISMATCH: (
+		_(
+			"QuickBooks account {subject} is of type {qbo_type}, which does not fit purpose {purpose} for "
+			"{erpnext_account}."
+		),
+		_("Choose a QuickBooks account of type {allowed}."),
+	),
+	CURRENCY_MISMATCH: (
+		_(
+			"ERPNext account {erpnext_account} is in {erpnext_currency} but QuickBooks account {subject} is in "
+			"{qbo_currency}."
+		),
+		_("Choose a QuickBooks account in {erpnext_currency}."),
+	),
+	DUPLICATE: (
+		_("{subject} is already mapped for {purpose} in row {first_row}."),
+		_("Delete one of the two rows."),
+	),
+	CONFLICT: (
+		_(
+			"{subject} is mapped to another QuickBooks account in row {first_row} ({first_purpose}); an ERPNext "
+			"account posts to one QuickBooks account only."
+		),
+		_("Use the same QuickBooks account in both rows or delete one."),
+	),
+	TAX_ROW_SOURCE: (_("fill in exactly one of ERPNext Tax Account and Item Tax Template."), ""),
+	TAX_CODE_NOT_FOUND: (
+		_("QuickBooks tax code {subject} is not in the fetched QuickBooks data."),
+		_("Click Fetch QuickBooks Data and choose the tax code again."),
+	),
+	TAX_CODE_INACTIVE: (
+		_("QuickBooks tax code {subject} is inactive in QuickBooks."),
+		_("Choose an active tax code."),
+	),
+}
+# Facts that are purposes (Select options of the mapping table): translated with the templates
+_TERMS = ("purpose", "first_purpose")
+
+
+def problem(code: str, row: int | None, subject: str, **facts: Any) -> Problem:
+	"""The problem `code` with row `row` (None: not in a table) about `subject`."""
+	message, fix = TEMPLATES[code]
+	where = {"row": row} if row is not None else {}
+	terms = [name for name in _TERMS if name in facts]
+	return Problem.of(code, message, fix, terms=terms, **where, subject=subject, **facts)
 
 
 def fitting_types(purpose: str, account: ErpAccount | None) -> tuple[str, ...]:
@@ -160,17 +225,17 @@ def _account_row_problems(
 ) -> list[Problem]:
 	problems = []
 	if row.purpose not in PURPOSES:
-		problems.append(Problem(UNKNOWN_PURPOSE, row.idx, row.purpose, {"purposes": ", ".join(PURPOSES)}))
+		problems.append(problem(UNKNOWN_PURPOSE, row.idx, row.purpose, purposes=", ".join(PURPOSES)))
 	erp = erp_accounts.get(row.erpnext_account)
 	problems.extend(_erp_account_problems(row.idx, row.erpnext_account, erp, company))
 	qbo = qbo_accounts.get(row.qbo_account)
 	if qbo is None:
-		problems.append(Problem(QBO_ACCOUNT_NOT_FOUND, row.idx, row.qbo_account))
+		problems.append(problem(QBO_ACCOUNT_NOT_FOUND, row.idx, row.qbo_account))
 		return problems
 	if qbo.settings and qbo.settings != settings:
-		problems.append(Problem(OTHER_CONNECTION, row.idx, qbo.name, {"settings": qbo.settings}))
+		problems.append(problem(OTHER_CONNECTION, row.idx, qbo.name, settings=qbo.settings))
 	if not qbo.active:
-		problems.append(Problem(QBO_INACTIVE, row.idx, qbo.name))
+		problems.append(problem(QBO_INACTIVE, row.idx, qbo.name))
 	allowed = fitting_types(row.purpose, erp)
 	if row.purpose in _TYPES_BY_PURPOSE and qbo.account_type not in allowed:
 		facts = {
@@ -179,21 +244,21 @@ def _account_row_problems(
 			"allowed": ", ".join(allowed),
 			"erpnext_account": row.erpnext_account,
 		}
-		problems.append(Problem(TYPE_MISMATCH, row.idx, qbo.name, facts))
+		problems.append(problem(TYPE_MISMATCH, row.idx, qbo.name, **facts))
 	if erp and qbo.currency and erp.currency and erp.currency.upper() != qbo.currency.upper():
 		facts = {"erpnext_account": erp.name, "erpnext_currency": erp.currency, "qbo_currency": qbo.currency}
-		problems.append(Problem(CURRENCY_MISMATCH, row.idx, qbo.name, facts))
+		problems.append(problem(CURRENCY_MISMATCH, row.idx, qbo.name, **facts))
 	return problems
 
 
 def _erp_account_problems(idx: int, name: str, erp: ErpAccount | None, company: str) -> list[Problem]:
 	if erp is None:
-		return [Problem(ACCOUNT_NOT_FOUND, idx, name)]
+		return [problem(ACCOUNT_NOT_FOUND, idx, name)]
 	problems = []
 	if erp.company != company:
-		problems.append(Problem(OTHER_COMPANY, idx, name, {"company": erp.company}))
+		problems.append(problem(OTHER_COMPANY, idx, name, company=erp.company, own_company=company))
 	if erp.is_group:
-		problems.append(Problem(GROUP_ACCOUNT, idx, name))
+		problems.append(problem(GROUP_ACCOUNT, idx, name))
 	return problems
 
 
@@ -209,12 +274,12 @@ def _repeated_accounts(rows: Sequence[AccountMappingRow]) -> list[Problem]:
 		earlier = first_row.setdefault((row.purpose, row.erpnext_account), row)
 		if earlier is not row:
 			facts = {"purpose": row.purpose, "first_row": str(earlier.idx)}
-			problems.append(Problem(DUPLICATE, row.idx, row.erpnext_account, facts))
+			problems.append(problem(DUPLICATE, row.idx, row.erpnext_account, **facts))
 			continue
 		target = first_target.setdefault(row.erpnext_account, row)
 		if target.qbo_account and row.qbo_account and target.qbo_account != row.qbo_account:
 			facts = {"first_row": str(target.idx), "purpose": row.purpose, "first_purpose": target.purpose}
-			problems.append(Problem(CONFLICT, row.idx, row.erpnext_account, facts))
+			problems.append(problem(CONFLICT, row.idx, row.erpnext_account, **facts))
 	return problems
 
 
@@ -231,24 +296,34 @@ def check_tax_mappings(
 	seen: dict[str, int] = {}
 	for row in rows:
 		if bool(row.erpnext_tax_account) == bool(row.item_tax_template):
-			problems.append(Problem(TAX_ROW_SOURCE, row.idx, row.source or row.qbo_tax_code))
+			problems.append(problem(TAX_ROW_SOURCE, row.idx, row.source or row.qbo_tax_code))
 		elif row.erpnext_tax_account:
 			erp = erp_accounts.get(row.erpnext_tax_account)
 			problems.extend(_erp_account_problems(row.idx, row.erpnext_tax_account, erp, company))
 		if row.source:
 			first = seen.setdefault(row.source, row.idx)
 			if first != row.idx:
-				problems.append(
-					Problem(DUPLICATE, row.idx, row.source, {"purpose": TAX, "first_row": str(first)})
-				)
-		code = tax_codes.get(row.qbo_tax_code)
-		if code is None:
-			problems.append(Problem(TAX_CODE_NOT_FOUND, row.idx, row.qbo_tax_code))
-			continue
-		if code.settings and code.settings != settings:
-			problems.append(Problem(OTHER_CONNECTION, row.idx, code.name, {"settings": code.settings}))
-		if not code.active:
-			problems.append(Problem(TAX_CODE_INACTIVE, row.idx, code.name))
+				problems.append(problem(DUPLICATE, row.idx, row.source, purpose=TAX, first_row=str(first)))
+		problems.extend(_tax_code_problems(row.idx, row.qbo_tax_code, settings, tax_codes))
+	return problems
+
+
+def check_tax_code(key: str, settings: str, tax_codes: Mapping[str, QboTaxCode]) -> list[Problem]:
+	"""The problems of a tax code chosen outside the tables (the Tax Code for Untaxed Lines): no row."""
+	return _tax_code_problems(None, key, settings, tax_codes)
+
+
+def _tax_code_problems(
+	idx: int | None, key: str, settings: str, tax_codes: Mapping[str, QboTaxCode]
+) -> list[Problem]:
+	code = tax_codes.get(key)
+	if code is None:
+		return [problem(TAX_CODE_NOT_FOUND, idx, key)]
+	problems = []
+	if code.settings and code.settings != settings:
+		problems.append(problem(OTHER_CONNECTION, idx, code.name, settings=code.settings))
+	if not code.active:
+		problems.append(problem(TAX_CODE_INACTIVE, idx, code.name))
 	return problems
 
 

@@ -67,7 +67,10 @@ def test_unmapped_deposit_account_of_a_payment():
 		Resolved(doc("payment_entry_receive_partial"), us_context(account_map=without("Chase Checking - WP")))
 
 
-def test_error_built_from_message_and_fix():
-	error = MappingError("Customer has no name.", "Set it on the Customer, then press Retry.")
-	assert error.problems == (Problem("Customer has no name.", "Set it on the Customer, then press Retry."),)
+def test_error_built_from_one_problem_reads_as_its_message_and_fix():
+	problem = Problem.of(
+		"no_name", "{doctype} has no name.", "Set it on the {doctype}, then press Retry.", doctype="Customer"
+	)
+	error = MappingError(problem)
+	assert error.problems == (problem,) and error.heading is None
 	assert str(error) == "Customer has no name. Set it on the Customer, then press Retry."

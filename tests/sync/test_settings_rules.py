@@ -2,6 +2,7 @@
 
 import pytest
 
+from quickbooks_connector.mapping.errors import placeholders, render
 from quickbooks_connector.sync import settings_rules as rules
 from quickbooks_connector.sync.settings_rules import (
 	AccountMappingRow,
@@ -121,6 +122,8 @@ def test_currencies_must_agree():
 
 	assert codes(problems) == [(rules.CURRENCY_MISMATCH, 1), (rules.CURRENCY_MISMATCH, 2)]
 	assert problems[0].facts == {
+		"row": "1",
+		"subject": "Accounts Receivable (A/R)",
 		"erpnext_account": "Debtors EUR - WP",
 		"erpnext_currency": "EUR",
 		"qbo_currency": "USD",
@@ -190,6 +193,88 @@ def test_tax_rows_name_exactly_one_source_and_an_active_code():
 		(rules.OTHER_COMPANY, 7),
 		(rules.TAX_CODE_NOT_FOUND, 7),
 	]
+
+
+def test_the_tax_code_for_untaxed_lines_is_checked_like_a_row_without_one():
+	foreign = {**TAX_CODES, "XX": QboTaxCode("XX", "Elsewhere", settings="Other Co")}
+
+	assert rules.check_tax_code("EX", SETTINGS, foreign) == []
+	assert [
+		(p.code, p.row) for key in ("NOPE", "OLD", "XX") for p in rules.check_tax_code(key, SETTINGS, foreign)
+	] == [
+		(rules.TAX_CODE_NOT_FOUND, None),
+		(rules.TAX_CODE_INACTIVE, None),
+		(rules.OTHER_CONNECTION, None),
+	]
+
+
+def every_settings_problem() -> list[rules.Problem]:
+	foreign = {**QBO, "99": QboAccount("99", "Elsewhere", "Income", "USD", settings="Other Co")}
+	account_rows = [
+		AccountMappingRow(1, "Income", "Sales - WP", "13"),
+		AccountMappingRow(2, "Expense", "Office Rent - WP", "404"),
+		AccountMappingRow(3, "Other", "Cost of Goods Sold - WP", "99"),
+		AccountMappingRow(4, "Sideways", "Cash - WP", "3"),
+		AccountMappingRow(5, "Expense", "Gone - WP", "9"),
+		AccountMappingRow(6, "Income", "Sales - OC", "6"),
+		AccountMappingRow(7, "Income", "Indirect Income - WP", "7"),
+		AccountMappingRow(8, "Receivable", "Debtors EUR - WP", "1"),
+		AccountMappingRow(9, "Receivable", "Debtors - WP", "3"),
+		AccountMappingRow(10, "Income", "Sales - WP", "13"),
+		AccountMappingRow(11, "Discount", "Sales - WP", "7"),
+	]
+	tax_rows = [
+		TaxMappingRow(1, "VAT - WP", "Zero Rated", "EX"),
+		TaxMappingRow(2, "Input VAT - WP", "", "OLD"),
+		TaxMappingRow(3, "Input VAT - WP", "", "NOPE"),
+	]
+	return [
+		*rules.check_account_mappings(account_rows, COMPANY, SETTINGS, ERP, foreign),
+		*rules.check_tax_mappings(tax_rows, COMPANY, SETTINGS, ERP, TAX_CODES),
+	]
+
+
+def test_every_code_has_its_templates_and_every_problem_the_facts_they_name():
+	problems = every_settings_problem()
+
+	assert {problem.code for problem in problems} == set(rules.TEMPLATES)
+	for problem in problems:
+		assert (problem.message, problem.fix) == rules.TEMPLATES[problem.code]
+		named = placeholders(problem.message) | placeholders(problem.fix)
+		assert named <= set(problem.facts), (problem.code, named - set(problem.facts))
+
+
+def test_settings_problems_read_as_the_settings_form_said_them():
+	texts = {(problem.code, problem.row): render(problem) for problem in every_settings_problem()}
+
+	assert texts[(rules.TYPE_MISMATCH, 9)] == (
+		"QuickBooks account Checking is of type Bank, which does not fit purpose Receivable for Debtors - WP. "
+		"Choose a QuickBooks account of type Accounts Receivable."
+	)
+	assert texts[(rules.OTHER_COMPANY, 6)] == (
+		"ERPNext account Sales - OC belongs to Other Co, not Wind Power LLC. Choose an account of Wind Power LLC."
+	)
+	assert texts[(rules.CONFLICT, 11)] == (
+		"Sales - WP is mapped to another QuickBooks account in row 1 (Income); an ERPNext account posts to one "
+		"QuickBooks account only. Use the same QuickBooks account in both rows or delete one."
+	)
+	assert (
+		texts[(rules.TAX_ROW_SOURCE, 1)]
+		== "fill in exactly one of ERPNext Tax Account and Item Tax Template."
+	)
+
+
+def test_the_form_renders_them_translated_with_purposes_as_terms_and_every_fact_escaped():
+	problem = next(p for p in every_settings_problem() if p.code == rules.DUPLICATE)
+
+	text = render(problem, translate=lambda s: f"<{s}>", escape=lambda s: f"[{s}]")
+
+	assert text == (
+		"<{subject} is already mapped for {purpose} in row {first_row}.>".format(
+			subject="[Sales - WP]", purpose="[<Income>]", first_row="[1]"
+		)
+		+ " <Delete one of the two rows.>"
+	)
 
 
 def test_outside_the_us_every_used_tax_account_and_template_needs_a_code():
