@@ -57,6 +57,9 @@ from quickbooks_connector.sync.retry_policy import next_retry_at
 from quickbooks_connector.sync.steps import finish, prepare
 
 PAYERS = frozenset({"Payment", "BillPayment"})
+# How long after a write whose answer was lost the engine waits before it looks for that write or cancels: past
+# the client's read timeout and its own retries, so that QuickBooks has finished any request still under way.
+SETTLE_SECONDS = 180.0
 BEFORE, AFTER = "before:", "after:"
 BATCH_SIZE = 30
 
@@ -75,6 +78,8 @@ class SyncPolicy:
 
 	def skip_problem(self, doc: dict, manual: bool) -> Problem | None:
 		doctype = doc["doctype"]
+		if pushed_type(doctype) is None:
+			return None  # not "turned off": a type the connector never pushes, and the mapping says why
 		if doctype not in self.enabled_doctypes:
 			return Problem.of(
 				"doctype_turned_off",
@@ -169,6 +174,7 @@ class PushEngine:
 		realm_id: str,
 		policy: SyncPolicy | None = None,
 		clock: Callable[[], float] = time.time,
+		settle_seconds: float = SETTLE_SECONDS,
 	):
 		self.client = client
 		self.port = port
@@ -176,6 +182,7 @@ class PushEngine:
 		self.realm_id = realm_id
 		self.policy = policy or SyncPolicy()
 		self.clock = clock
+		self.settle_seconds = settle_seconds
 		self.resolver = Resolver(client, port, ctx, realm_id)
 
 	# Public API -----------------------------------------------------------------------------------------------
@@ -193,7 +200,7 @@ class PushEngine:
 	def cancel(self, doctype: str, name: str) -> SyncRecord:
 		with self.port.lock(doctype, name):
 			record = self.port.get_record(doctype, name) or SyncRecord(doctype, name)
-			if record.status == Status.VOIDED:
+			if record.status == Status.VOIDED or self._still_settling(record):
 				return record
 			self._begin_attempt(record)
 			try:
@@ -266,7 +273,7 @@ class PushEngine:
 	def _push(self, doctype: str, name: str, manual: bool, chain: tuple) -> SyncRecord:
 		with self.port.lock(doctype, name):
 			record = self.port.get_record(doctype, name) or SyncRecord(doctype, name)
-			if record.status in (Status.SYNCED, Status.VOIDED):
+			if record.status in (Status.SYNCED, Status.VOIDED) or self._still_settling(record):
 				return record
 			self._begin_attempt(record)
 			try:
@@ -278,6 +285,9 @@ class PushEngine:
 
 	def _push_record(self, record: SyncRecord, manual: bool, chain: tuple) -> None:
 		doc = self.port.get_document(record.doctype, record.name)
+		if doc.get("docstatus") == 2:
+			# Cancelled meanwhile: whatever an earlier attempt left in QuickBooks goes, as the cancel job would do.
+			return self._undo(record, doc)
 		skip = self._skip_reason(doc, manual)
 		planned = mapping.plan(doc, self.ctx) if not skip else Skip(skip)
 		if isinstance(planned, Skip):
@@ -304,8 +314,10 @@ class PushEngine:
 
 	def _resolve(self, deps: mapping.Dependencies, chain: tuple) -> Refs:
 		refs = Refs()
+		for party in deps.all_parties:
+			refs.party_ids[party] = self.resolver.party(party)
 		if deps.party:
-			refs.party_id = self.resolver.party(deps.party)
+			refs.party_id = refs.party_ids[deps.party]
 		for spec in deps.items:
 			refs.item_ids[spec.key] = self.resolver.item(spec)
 		for linked in deps.linked:
@@ -825,6 +837,32 @@ class PushEngine:
 			erp_tax=money(record.erp_tax or 0),
 		)
 
+	def _still_settling(self, record: SyncRecord) -> bool:
+		"""A write whose answer was lost may still be under way inside QuickBooks (it answers late, or a killed
+		worker's request is still being processed): a look-up now could miss a record that appears a moment later,
+		and a cancel or a second write would then leave it live. Such a record waits, transient, until any earlier
+		request must have finished."""
+		if not record.outcome_unknown:
+			return False
+		unknown = [entry["at"] for entry in record.history if entry.get("outcome") == history.UNKNOWN]
+		settles_at = max([record.last_attempt_at or 0.0, *unknown]) + self.settle_seconds
+		if self.clock() >= settles_at:
+			return False
+		waiting = Problem.of(
+			"write_settling",
+			_("An earlier write of this document may still be arriving at QuickBooks (its answer was lost)."),
+			_("The connector looks for it and goes on automatically at {settles_at}; nothing to do."),
+			settles_at=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(settles_at)),
+		)
+		record.status = Status.FAILED
+		record.error, record.error_kind, record.next_retry_at = (
+			_told(record, [waiting]),
+			ErrorKind.TRANSIENT,
+			settles_at,
+		)
+		self.port.save_record(record)
+		return True
+
 	def _fail(self, record: SyncRecord, error: Exception) -> None:
 		if isinstance(error, DependencyNotSynced):
 			kind, problems = error.kind, [error.problem]
@@ -875,6 +913,8 @@ def _nothing_written(error: Exception) -> bool:
 	happen. Lost answers and server errors leave the outcome open."""
 	if not isinstance(error, QBOError):
 		return True
+	if error.earlier_attempt_unknown:  # the client's last try was refused, but an earlier one may have landed
+		return False
 	return isinstance(error, ThrottledError) or not error.retryable
 
 

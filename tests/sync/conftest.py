@@ -30,7 +30,7 @@ class World:
 
 	def engine_with(self, **changes) -> PushEngine:
 		port, ctx = changes.pop("port", self.port), changes.pop("ctx", self.ctx)
-		return PushEngine(self.client, port, ctx, self.realm_id, **changes)
+		return PushEngine(self.client, port, ctx, self.realm_id, **{"settle_seconds": 0, **changes})
 
 	def held(self, entity: str, where: str = "", *params) -> list[dict]:
 		return list(self.client.query(f"select * from {entity} {where}", *params))
@@ -56,7 +56,8 @@ def make_world(emulator, admin: EmulatorAdmin, fixtures: FixtureSet):
 		client = connect(emulator.base_url, realm_id, max_attempts=1, sleep=lambda seconds: None)
 		port = fixtures.port()
 		ctx = mapping_context(client, fixtures)
-		engine = PushEngine(client, port, ctx, realm_id, policy=policy)
+		# Retries here come at once; a real one comes after the engine's settle time (see test_settle.py).
+		engine = PushEngine(client, port, ctx, realm_id, policy=policy, settle_seconds=0)
 		return World(realm_id, client, port, ctx, engine, fixtures, admin)
 
 	return make
