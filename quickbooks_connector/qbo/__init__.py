@@ -11,7 +11,7 @@ from quickbooks_connector.qbo.auth import (
 )
 from quickbooks_connector.qbo.client import BatchOperation, BatchResult, QBOClient
 from quickbooks_connector.qbo.environments import Endpoints, Environment, endpoints_for
-from quickbooks_connector.qbo.throttle import Throttle, ThrottleLimits
+from quickbooks_connector.qbo.throttle import RequestBudget, Throttle, ThrottleLimits
 
 __all__ = [
 	"ACCOUNTING_SCOPE",
@@ -22,6 +22,7 @@ __all__ = [
 	"MemoryTokenStore",
 	"OAuth",
 	"QBOClient",
+	"RequestBudget",
 	"Throttle",
 	"ThrottleLimits",
 	"TokenStore",

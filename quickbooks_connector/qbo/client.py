@@ -3,11 +3,17 @@
 Every call goes through one pipeline: throttle slot -> bearer token (refreshed proactively, or once after a 401)
 -> HTTP with a timeout -> typed error or JSON parsed with Decimal amounts. Writes carry one requestid for all
 their retries, so a response lost after QBO committed can never create a duplicate.
+
+One client may be used from several threads at once (a backfill keeps several batch calls in flight): the budget
+is shared, `last_intuit_tid` is the calling thread's own, and each batch result carries its call's intuit_tid.
+Call `valid_tokens()` in the thread that owns the token store before handing the client to other threads, so
+that they find good tokens and never need the store (a Frappe store needs the job's own database connection).
 """
 
 import json
 import logging
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -34,7 +40,7 @@ from quickbooks_connector.qbo.errors import (
 )
 from quickbooks_connector.qbo.retry import RetryPolicy, call_with_retries
 from quickbooks_connector.qbo.secret import Secret, detached, scrub
-from quickbooks_connector.qbo.throttle import Throttle
+from quickbooks_connector.qbo.throttle import RequestBudget, Throttle
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +95,7 @@ class BatchResult:
 	ok: bool
 	data: dict[str, Any] | None = None  # the object, `{"status": "Deleted", ...}`, or the QueryResponse
 	error: QBOError | None = None
+	intuit_tid: str | None = None  # of the batch request that carried the operation
 
 
 @dataclass(frozen=True)
@@ -110,7 +117,7 @@ class QBOClient:
 		oauth: OAuth,
 		token_store: TokenStore,
 		endpoints: Endpoints,
-		throttle: Throttle | None = None,
+		throttle: RequestBudget | None = None,
 		timeout: float | tuple[float, float] = (5, 60),
 		max_attempts: int = 5,
 		retry_deadline: float = 60.0,
@@ -120,10 +127,10 @@ class QBOClient:
 	) -> None:
 		self.realm_id = realm_id
 		self.minor_version = minor_version
-		self.last_intuit_tid: str | None = None
+		self._local = threading.local()  # per thread: the intuit_tid of that thread's last call
 		self._company_url = f"{endpoints.api_base}/company/{realm_id}"
 		self._tokens = TokenManager(oauth, token_store, clock=clock)
-		self._throttle = throttle or Throttle.shared(realm_id, endpoints.api_base)
+		self._throttle: RequestBudget = throttle or Throttle.shared(realm_id, endpoints.api_base)
 		self._policy = RetryPolicy(max_attempts=max_attempts, deadline=retry_deadline)
 		self._timeout = timeout
 		self._sleep = sleep
@@ -132,6 +139,24 @@ class QBOClient:
 		self._http.headers.update(
 			{"Accept": "application/json", "User-Agent": f"quickbooks_connector/{__version__}"}
 		)
+
+	@property
+	def last_intuit_tid(self) -> str | None:
+		"""Intuit's id of the last call this thread made (support asks for it)."""
+		return getattr(self._local, "intuit_tid", None)
+
+	@last_intuit_tid.setter
+	def last_intuit_tid(self, tid: str | None) -> None:
+		self._local.intuit_tid = tid
+
+	@property
+	def budget(self) -> RequestBudget:
+		"""The company's request budget this client sends under."""
+		return self._throttle
+
+	def valid_tokens(self) -> None:
+		"""Load the tokens now, refreshing them if they expire within minutes, in the calling thread."""
+		self._tokens.valid_tokens()
 
 	# -- entities -----------------------------------------------------------------------------------------
 
@@ -459,10 +484,9 @@ def _batch_item(op: BatchOperation, bid: str) -> dict[str, Any]:
 def _batch_result(op: BatchOperation, item: dict[str, Any] | None, tid: str | None) -> BatchResult:
 	if item is None:
 		error = ServerError("QuickBooks returned no result for this batch item", intuit_tid=tid)
-		return BatchResult(op.operation, op.entity, ok=False, error=error)
+		return BatchResult(op.operation, op.entity, ok=False, error=error, intuit_tid=tid)
 	if "Fault" in item:
-		return BatchResult(
-			op.operation, op.entity, ok=False, error=error_from_fault(item["Fault"], intuit_tid=tid)
-		)
+		error = error_from_fault(item["Fault"], intuit_tid=tid)
+		return BatchResult(op.operation, op.entity, ok=False, error=error, intuit_tid=tid)
 	data = item.get("QueryResponse", {}) if op.operation == "query" else item.get(op.entity)
-	return BatchResult(op.operation, op.entity, ok=True, data=data)
+	return BatchResult(op.operation, op.entity, ok=True, data=data, intuit_tid=tid)

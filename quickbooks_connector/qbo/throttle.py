@@ -7,14 +7,19 @@ one budget, hence the module-level registry behind `Throttle.shared`.
 The windows are sliding logs stamped when a request *finishes*: QBO counts a request when it arrives, which is
 after we send it and before we see the response, so a request we stop counting has already left QBO's window
 too. Requests still in flight count against the window.
+
+`RequestBudget` is what the client needs of any budget. `Throttle` keeps one in this process (the core, its tests,
+the benchmarks); `qbo.redis_budget.RedisBudget` keeps one in Redis for every worker process on every machine of a
+site, with the same limits and the same counting rule.
 """
 
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 # Slightly under QBO's limits: headroom for clock skew and for other tools using the same company.
 DEFAULT_REQUESTS_PER_MINUTE = 490
@@ -55,8 +60,18 @@ class ThrottleLimits:
 	window_seconds: float = 60.0  # the "minute"; scaled down only by benchmarks and tests
 
 
+class RequestBudget(Protocol):
+	"""A per-company request budget: every QBO call runs inside `with budget.slot(batch=...)`, which blocks until
+	the request may be sent (under the per-minute windows and the concurrency cap) and holds a concurrency slot
+	until the response is in. `limits` says what the budget allows, so callers can size their own parallelism."""
+
+	limits: ThrottleLimits
+
+	def slot(self, *, batch: bool = False) -> AbstractContextManager[None]: ...
+
+
 class Throttle:
-	"""Per-company request budget: wrap every QBO call in `with throttle.slot(batch=...)`."""
+	"""Per-company request budget kept in this process: wrap every QBO call in `with throttle.slot(batch=...)`."""
 
 	_registry: dict[tuple[str, str, ThrottleLimits], "Throttle"] = {}
 	_registry_lock = threading.Lock()
