@@ -66,9 +66,18 @@ class LinkedDoc:
 
 @dataclass(frozen=True)
 class Dependencies:
+	"""`party`: the document's party (a journal entry: its first). `parties`: every party the document names, for
+	documents with several (a journal entry's rows); `party` is among them when both are given."""
+
 	party: PartySpec | None
 	items: tuple[ItemSpec, ...] = ()
 	linked: tuple[LinkedDoc, ...] = ()
+	parties: tuple[PartySpec, ...] = ()
+
+	@property
+	def all_parties(self) -> tuple[PartySpec, ...]:
+		"""`party` and `parties`, each once."""
+		return tuple(dict.fromkeys([*([self.party] if self.party else []), *self.parties]))
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,7 @@ class Refs:
 	item_ids: dict[str, str] = field(default_factory=dict)
 	linked: dict[tuple[str, str], TxnRef] = field(default_factory=dict)
 	companions: dict[str, str] = field(default_factory=dict)
+	party_ids: dict[PartySpec, str] = field(default_factory=dict)  # every one of Dependencies.all_parties
 
 	def require_party(self) -> str:
 		if not self.party_id:
@@ -92,6 +102,14 @@ class Refs:
 				"Refs.party_id is empty: resolve Dependencies.party before building the payload"
 			)
 		return self.party_id
+
+	def require_party_of(self, spec: PartySpec) -> str:
+		try:
+			return self.party_ids[spec]
+		except KeyError:
+			raise LookupError(
+				f"Refs.party_ids has no QuickBooks id for {spec.kind} {spec.name}: resolve Dependencies.parties first"
+			)
 
 	def require_item(self, key: str) -> str:
 		try:

@@ -26,6 +26,7 @@ PLACEHOLDER = "0"
 class _Placeholders:
 	def refs(self, deps: Dependencies) -> Refs:
 		refs = Refs(party_id=PLACEHOLDER if deps.party else None)
+		refs.party_ids = {party: PLACEHOLDER for party in deps.all_parties}
 		refs.item_ids = {spec.key: PLACEHOLDER for spec in deps.items}
 		refs.linked = {
 			(linked.doctype, linked.name): TxnRef(_entity(linked.doctype), PLACEHOLDER)

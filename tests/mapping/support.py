@@ -108,6 +108,8 @@ class Resolved:
 			self.deps = self.payload = self.planned
 			return
 		self.deps = dependencies(self.planned)
+		for number, party in enumerate(self.deps.all_parties, start=1):
+			self.refs.party_ids[party] = f"P{number}"  # the document's own party first: P1, as party_id
 		for number, spec in enumerate(self.deps.items, start=1):
 			self.refs.item_ids[spec.key] = f"I{number}"
 			self.items[f"I{number}"] = spec
