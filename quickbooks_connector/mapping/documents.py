@@ -62,6 +62,18 @@ def plan(doc: Mapping, ctx: MappingContext) -> PlannedDocument | Skip:
 				name=doc.get("name"),
 			)
 		)
+	if doctype == "Period Closing Voucher":
+		return Skip(
+			Problem.of(
+				"period_closing_voucher",
+				_(
+					"Period Closing Voucher {name} closes the year's income and expense accounts into retained "
+					"earnings. QuickBooks closes its books itself (it carries net income into Retained Earnings at "
+					"its fiscal year end, without a posting), so it is not sent."
+				),
+				name=doc.get("name"),
+			)
+		)
 	pushed = pushed_type(doctype)
 	if pushed is None:
 		return Skip(

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from quickbooks_connector.mapping import payment, purchase, sales
+from quickbooks_connector.constants import SYNC_PAYMENT_ENTRY, SYNC_PURCHASE_INVOICE, SYNC_SALES_INVOICE
+from quickbooks_connector.mapping import journal, payment, purchase, sales
 from quickbooks_connector.mapping.context import MappingContext
 from quickbooks_connector.mapping.payload import QBOPayload
 from quickbooks_connector.mapping.refs import Dependencies, Refs
@@ -81,7 +82,7 @@ PUSHED_TYPES: tuple[PushedType, ...] = (
 	PushedType(
 		doctype=sales.DOCTYPE,
 		mapper=sales,
-		settings_switch="sync_sales_invoice",
+		settings_switch=SYNC_SALES_INVOICE,
 		push_order=0,
 		linked_as="Invoice",
 		writes=(("Payment", VOID), ("Invoice", VOID), ("CreditMemo", DELETE)),
@@ -90,7 +91,7 @@ PUSHED_TYPES: tuple[PushedType, ...] = (
 	PushedType(
 		doctype=purchase.DOCTYPE,
 		mapper=purchase,
-		settings_switch="sync_purchase_invoice",
+		settings_switch=SYNC_PURCHASE_INVOICE,
 		push_order=0,
 		linked_as="Bill",
 		writes=(("BillPayment", VOID), ("Bill", DELETE), ("VendorCredit", DELETE)),
@@ -99,9 +100,17 @@ PUSHED_TYPES: tuple[PushedType, ...] = (
 	PushedType(
 		doctype=payment.DOCTYPE,
 		mapper=payment,
-		settings_switch="sync_payment_entry",
+		settings_switch=SYNC_PAYMENT_ENTRY,
 		push_order=2,
 		linked_as="Payment",
+		writes=(("Payment", VOID), ("BillPayment", VOID), ("JournalEntry", DELETE)),
+	),
+	PushedType(
+		doctype=journal.DOCTYPE,
+		mapper=journal,
+		settings_switch="sync_journal_entry",
+		push_order=3,  # after the invoices and payments its rows settle
+		linked_as="JournalEntry",
 		writes=(("Payment", VOID), ("BillPayment", VOID), ("JournalEntry", DELETE)),
 	),
 )

@@ -110,8 +110,8 @@ def load(folder: Path = ERPNEXT) -> SampleData:
 
 def pushed(document: Mapping) -> bool:
 	"""Whether the connector pushes this document today: a doctype of `mapping.SUPPORTED_DOCTYPES` (Sales Invoice,
-	Purchase Invoice, Payment Entry) that is not a refund (a Payment Entry paying a customer or receiving from a
-	supplier). Journal entries, stock documents and refunds are issue 11's work."""
+	Purchase Invoice, Payment Entry, Journal Entry) that is not a refund (a Payment Entry paying a customer or
+	receiving from a supplier). Stock documents and refunds are issue 11's work."""
 	if document.get("doctype") not in SUPPORTED_DOCTYPES:
 		return False
 	if document["doctype"] == "Payment Entry":
