@@ -61,10 +61,16 @@ class Resolver:
 
 	def _party_by_name(self, spec: PartySpec) -> dict | None:
 		for display_name in mapping.display_name_candidates(spec.name, spec.kind):
-			statement = f"select * from {spec.kind} where DisplayName = {{}} and {ANY_ACTIVE}"
-			for found in self.client.query(statement, display_name):
-				if self._free(spec.kind, found["Id"], spec.name):
-					return self._reactivated(spec.kind, found)
+			found = self._party_named(spec, display_name)
+			if found:
+				return found
+		return None
+
+	def _party_named(self, spec: PartySpec, display_name: str) -> dict | None:
+		statement = f"select * from {spec.kind} where DisplayName = {{}} and {ANY_ACTIVE}"
+		for found in self.client.query(statement, display_name):
+			if self._free(spec.kind, found["Id"], spec.name):
+				return self._reactivated(spec.kind, found)
 		return None
 
 	def _create_party(self, spec: PartySpec, party: dict) -> dict:
@@ -77,7 +83,11 @@ class Resolver:
 					spec.kind, body, request_id=self._request_id(spec.kind, spec.name, body)
 				)
 			except DuplicateNameError:
-				continue  # taken by a vendor, employee or unlinked record of the other kind: try the next name
+				# Another worker may have just created this very party: adopt it if it is free, as a look-up by
+				# name would. Otherwise a vendor, employee or a record of another party holds the name.
+				found = self._party_named(spec, display_name)
+				if found:
+					return found
 		raise MappingError(
 			Problem.of(
 				"party_names_taken",
@@ -143,7 +153,9 @@ class Resolver:
 			try:
 				return self.client.create("Item", body, request_id=self._request_id("Item", spec.key, body))
 			except DuplicateNameError:
-				continue
+				found = self._item_by_name(spec, [name])  # created meanwhile by another worker for this item?
+				if found:
+					return found
 		raise MappingError(
 			Problem.of(
 				"item_names_taken",

@@ -251,3 +251,31 @@ def test_a_number_two_documents_share_is_reported_with_the_other_document(world)
 	assert record.status == Status.FAILED
 	assert "Purchase Invoice ACC-PINV-2026-00004" in record.error and "Retry" in record.error
 	assert len(ours(world, "Bill", "Purchase Invoice", "PINV-SAME-NUMBER")) == 0
+
+
+class AnotherWorkerCreatesFirst(QBOClient):
+	"""Another worker creates the same new customer or item a moment before this one does."""
+
+	def __init__(self, client: QBOClient, entity: str) -> None:
+		self.__dict__.update(client.__dict__)
+		self.entity, self.raced = entity, False
+
+	def create(self, entity, payload, request_id=None):
+		if entity == self.entity and not self.raced:
+			self.raced = True
+			super().create(entity, payload)  # its own request, its own request id
+		return super().create(entity, payload, request_id=request_id)
+
+
+@pytest.mark.parametrize("entity", ["Customer", "Item"])
+def test_a_party_or_item_another_worker_just_created_is_adopted_not_created_again(world, entity):
+	engine = PushEngine(
+		AnotherWorkerCreatesFirst(world.client, entity), world.port, world.ctx, world.realm_id
+	)
+
+	record = engine.push("Sales Invoice", INVOICE_A)
+
+	assert record.status == Status.SYNCED
+	expected = 1 if entity == "Customer" else len({row["item_code"] for row in world.doc(INVOICE_A)["items"]})
+	held = [row.get("DisplayName") or row.get("Name") for row in world.held(entity)]
+	assert len(held) == expected, held
