@@ -16,7 +16,8 @@ Deferred Revenue / Expense, Inter Company Journal Entry ...): the voucher type o
 - Rows on a party's account that reference a Sales Invoice or Purchase Invoice settle that document in ERPNext. In
   QuickBooks a journal line settles nothing by itself: QuickBooks links it with a zero-total Payment (customer) or
   Bill Payment (vendor) naming the invoice or bill and the journal entry (followups "apply-<name>"), so that the
-  invoice's balance there is ERPNext's outstanding. The invoice or bill is a dependency, pushed first. A row that
+  invoice's balance there is ERPNext's outstanding (a Bill Payment names the entry's own bank or credit card row,
+  else the company's default bank account). The invoice or bill is a dependency, pushed first. A row that
   adds to what a document is owed (a debit against an invoice) cannot be linked in QuickBooks: it is posted and the
   note says so. References to other documents (orders, payments, other journals) stay unlinked, as the note says.
 - An entry that only moves an amount between documents of one party (every row on the party's account, against an
@@ -24,7 +25,7 @@ Deferred Revenue / Expense, Inter Company Journal Entry ...): the voucher type o
   allocates a credit note) posts nothing: it is sent as the zero-total Payment / Bill Payment that applies the
   credit note to the invoice in QuickBooks.
 - Opening entries (Is Opening = Yes) are sent as ordinary entries on their date: QuickBooks has no opening flag (the
-  note says "opening entry"); map ERPNext's Opening Balance Equity to QuickBooks' own to keep them apart.
+  note says so); map ERPNext's Opening Balance Equity to QuickBooks' own to keep them apart.
 - DocNumber = the ERPNext name (QuickBooks does not number journal entries); PrivateNote = the marker, the voucher
   type, the user remark and, for bank entries, the reference number and date.
 
@@ -139,7 +140,7 @@ class JournalPlan:
 	applications: list[Application]
 	txn_date: str | None
 	details: list[str] = field(default_factory=list)
-	# a bill payment names a bank account even when no money moves: the company's default bank account
+	# a bill payment names a bank account even when no money moves: the entry's own, else the default bank account
 	application_bank: QBOAccountRef | None = None
 	# the entry only moves amounts between documents of one party: sent as the payment that links them
 	reconciliation: bool = False
