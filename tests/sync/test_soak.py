@@ -66,12 +66,6 @@ def test_soak_without_trouble_reports_nothing(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-	strict=False,
-	reason="engine fix pending: a push that reaches a cancelled document whose QuickBooks record is still live "
-	"marks it Skipped and nothing voids it; a write whose client retries end in a refusal (429) after an earlier "
-	"attempt's answer was lost is taken as never written and sent again",
-)
 def test_soak_exactly_once_under_faults_kills_cancels_and_edits(tmp_path):
 	completed, modes = run_soak(
 		tmp_path,
