@@ -583,4 +583,6 @@ def _transfer_payload(planned: PaymentPlan, ctx: MappingContext) -> QBOPayload:
 		**currency_fields(planned.currency, planned.exchange_rate, ctx),
 	}
 	origins = tuple(place for _, place in kept)
-	return QBOPayload("JournalEntry", body, doc_number(planned.name), ZERO, origins=origins)
+	# QuickBooks reports a journal's TotalAmt as the sum of its debits
+	debits = sum((amount for (_, amount), _ in kept if amount > 0), ZERO)
+	return QBOPayload("JournalEntry", body, doc_number(planned.name), debits, origins=origins)

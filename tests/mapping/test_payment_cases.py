@@ -145,6 +145,7 @@ def test_internal_transfer_is_a_journal_entry():
 	resolved = Resolved(transfer, us_context())
 	assert resolved.payload.entity == "JournalEntry"
 	assert resolved.ledger().nonzero() == as_decimals({"Chase Checking - WP": -671.15, "Cash - WP": 671.15})
+	assert str(resolved.payload.erp_total) == "671.15"  # QuickBooks' TotalAmt of a journal: its debits
 
 
 @pytest.mark.parametrize(
