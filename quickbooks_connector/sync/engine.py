@@ -49,6 +49,7 @@ from quickbooks_connector.qbo.errors import (
 	ThrottledError,
 )
 from quickbooks_connector.sync import history, lookup
+from quickbooks_connector.sync.bulk_resolve import BulkResolver
 from quickbooks_connector.sync.explain import explain
 from quickbooks_connector.sync.idempotency import payload_hash, request_id
 from quickbooks_connector.sync.pipeline import BatchPipeline, Flight
@@ -189,6 +190,7 @@ class PushEngine:
 		self.settle_seconds = settle_seconds
 		self.batch_pipeline = batch_pipeline
 		self.resolver = Resolver(client, port, ctx, realm_id)
+		self.bulk_resolver = BulkResolver(self.resolver)
 
 	# Public API -----------------------------------------------------------------------------------------------
 
@@ -696,8 +698,10 @@ class PushEngine:
 		prepared: list[_Prepared] = []
 		with BatchPipeline(self._pipeline_width(), self.client.valid_tokens) as pipeline:
 			for start in range(0, len(wave), BATCH_SIZE):
-				for doc in wave[start : start + BATCH_SIZE]:
-					item = self._prepare(doc)
+				group = wave[start : start + BATCH_SIZE]
+				plans = self._plan_group(group)
+				for doc in group:
+					item = self._prepare(doc, plans.get((doc["doctype"], doc["name"])))
 					if isinstance(item, _Prepared):
 						prepared.append(item)
 					else:
@@ -714,8 +718,34 @@ class PushEngine:
 		"""Batch calls in flight at once: one concurrent request stays free for this thread's own calls."""
 		return max(1, min(self.batch_pipeline, self.client.budget.limits.max_concurrent - 1))
 
-	def _prepare(self, doc: dict) -> _Prepared | SyncRecord:
-		"""Resolve and build one document for a batch; anything unusual goes through the one-by-one path."""
+	def _plan_group(self, group: list[dict]) -> dict[tuple[str, str], PlannedDocument]:
+		"""The plans of the group's documents that may go in a batch, after their new parties and items were
+		found or created in bulk (sync.bulk_resolve), so that preparing each one finds them linked."""
+		plans: dict[tuple[str, str], PlannedDocument] = {}
+		for doc in group:
+			record = self.port.get_record(doc["doctype"], doc["name"])
+			if record and (record.status in (Status.SYNCED, Status.VOIDED) or record.outcome_unknown):
+				continue
+			if (record and record.related) or self._skip_reason(doc, False):
+				continue
+			try:
+				planned = mapping.plan(doc, self.ctx)
+				if not isinstance(planned, Skip):
+					plans[(doc["doctype"], doc["name"])] = planned
+			except Exception:
+				continue  # _prepare sends it one by one, which records why
+		needs = []
+		for planned in plans.values():
+			try:
+				needs.append(mapping.dependencies(planned))
+			except Exception:
+				continue
+		self.bulk_resolver.resolve(needs)
+		return plans
+
+	def _prepare(self, doc: dict, planned: PlannedDocument | None = None) -> _Prepared | SyncRecord:
+		"""Resolve and build one document for a batch (`planned`: its plan, when made already); anything unusual
+		goes through the one-by-one path."""
 		doctype, name = doc["doctype"], doc["name"]
 		record = self.port.get_record(doctype, name) or SyncRecord(doctype, name)
 		if record.status in (Status.SYNCED, Status.VOIDED):
@@ -723,7 +753,7 @@ class PushEngine:
 		if record.outcome_unknown or record.related or self._skip_reason(doc, False):
 			return self.push(doctype, name)
 		try:
-			planned = mapping.plan(doc, self.ctx)
+			planned = planned or mapping.plan(doc, self.ctx)
 			if isinstance(planned, Skip):
 				return self.push(doctype, name)
 			refs, payload = prepare(planned, _InBatch(self, (doctype, name)))

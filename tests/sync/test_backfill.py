@@ -51,9 +51,9 @@ def test_backfill_after_a_lost_batch_and_a_changed_document_creates_each_once(wo
 	refs = [
 		("Sales Invoice", world.add_copy("ACC-SINV-2026-00012", f"SINV-LOST-{n}")["name"]) for n in range(3)
 	]
-	world.engine.push(
-		"Sales Invoice", "ACC-SINV-2026-00011"
-	)  # customer and items exist: only the batch is cut
+	# Customer and items exist (a backfill creates missing ones in a batch call of their own): only the
+	# invoices' batch is cut.
+	world.engine.push("Sales Invoice", "ACC-SINV-2026-00012")
 	world.admin.inject_fault(
 		match={"realm_id": world.realm_id, "path_regex": r"/batch(\?|$)"}, action="drop", times=1
 	)

@@ -76,6 +76,8 @@ def test_lost_batch_answer_then_edits_create_each_invoice_once_when_quickbooks_n
 ):
 	world = auto_numbered
 	world.engine.push("Sales Invoice", INVOICE_A)
+	# Its customer and items exist: the next batch call is the invoices'.
+	world.engine.push("Sales Invoice", INVOICE_B)
 	names = [world.add_copy(INVOICE_B, f"SINV-BATCH-{number:02d}")["name"] for number in range(12)]
 	drop_next(world, "batch")
 	first = world.engine.push_many(("Sales Invoice", name) for name in names)
