@@ -2,14 +2,15 @@
 the gateway behaviour in front of the Accounting API (injected faults, bearer check, throttles, latency).
 
 Order for ``/v3/company/{realmId}/...``: injected error/throttle fault → bearer check (401/403) → per-minute
-limits (429 + ``Retry-After``) → concurrency limit (429) → latency → the call itself → an injected "drop"
-closes the connection after the call has been committed. Every response gets an ``intuit_tid`` header.
+limits (429 + ``Retry-After``) → concurrency limit (429) → latency (a batch's growing with its operations) → the
+call itself → an injected "drop" closes the connection after the call has been committed. Every response gets an ``intuit_tid`` header.
 ``/app/...`` serves read-only record pages in place of the QuickBooks web app (see pages.py);
 ``/attachments/...`` serves attachment downloads behind signed, expiring links (see attachments.py).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -219,7 +220,11 @@ class Emulator:
 			self.stats.event("throttled", realm_id)
 			raise faults.throttled(1)
 		try:
-			_sleep_ms(config["latency_ms"] + (early.latency_ms if early else 0))
+			_sleep_ms(
+				config["latency_ms"]
+				+ (early.latency_ms if early else 0)
+				+ (config["batch_item_latency_ms"] * _batch_size(request.body) if head == "batch" else 0)
+			)
 			api_request = ApiRequest(
 				request.method,
 				parts,
@@ -275,6 +280,15 @@ class Emulator:
 			)
 		body = fault.body(iso_datetime(now, milliseconds=True), int(now * 1000))
 		return json_response(fault.status, body, fault.headers)
+
+
+def _batch_size(body: bytes | None) -> int:
+	"""How many operations a batch request carries (0 when it is unreadable: the API answers that)."""
+	try:
+		items = json.loads(body or b"{}").get("BatchItemRequest")
+	except (ValueError, AttributeError):
+		return 0
+	return len(items) if isinstance(items, list) else 0
 
 
 def _sleep_ms(milliseconds: float) -> None:

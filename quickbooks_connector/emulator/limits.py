@@ -7,7 +7,8 @@ benchmarks finish sooner): a request is refused while ``limit`` requests arrived
 ``Retry-After`` is the whole seconds (at least 1) until the oldest of them leaves it. Refused requests are not
 counted. A batch call counts towards both the request and the batch limit. The window runs on the emulator's
 clock, so advancing the clock empties it. The concurrency slot is released as soon as the response is built,
-before it is written. Every limit is off (0) by default so tests run fast; tests and benchmarks switch them on
+before it is written. ``latency_ms`` delays every Accounting API call; ``batch_item_latency_ms`` adds that much per
+operation to a batch call, so that a batch of 30 takes longer than a batch of 3, as in QuickBooks. Every limit is off (0) by default so tests run fast; tests and benchmarks switch them on
 through ``/__emulator__/config``.
 
 Injected faults let client tests provoke what is hard to get from the real service: 5xx system faults,
@@ -36,6 +37,7 @@ DEFAULT_CONFIG: dict[str, float] = {
 	"batch_per_minute": 0,  # QBO: 120
 	"rate_window_seconds": 60,
 	"latency_ms": 0,
+	"batch_item_latency_ms": 0,  # added to a batch call's latency per operation it carries
 	"access_token_ttl": 3600,
 	"refresh_token_ttl": 8_726_400,  # 101 days, rolling
 	"refresh_rotation_seconds": 86_400,  # a new refresh token about once a day

@@ -1,6 +1,7 @@
 """Throttling, injected faults, dropped connections, latency and statistics."""
 
 import threading
+import time
 
 import pytest
 import requests
@@ -154,6 +155,22 @@ def test_stats_count_requests_per_realm(api, admin):
 	stats = admin.stats()
 	assert stats["requests"][api.realm_id] == 2
 	assert stats["endpoints"]["POST customer"] >= 1
+
+
+def test_batch_latency_grows_with_its_operations(api, admin):
+	admin.configure(realm_id=api.realm_id, latency_ms=10, batch_item_latency_ms=20)
+
+	def seconds_for(operations: int) -> float:
+		items = [{"bId": str(n), "Query": "select * from Term"} for n in range(operations)]
+		started = time.monotonic()
+		assert api.post("batch", {"BatchItemRequest": items}).status_code == 200
+		return time.monotonic() - started
+
+	one, twenty = seconds_for(1), seconds_for(20)
+
+	assert one >= 0.03 and twenty >= 0.41  # 10 ms + 20 ms per operation
+	assert twenty - one >= 0.3
+	assert admin.config(api.realm_id)["batch_item_latency_ms"] == 20
 
 
 def test_config_is_validated_and_restorable(admin, realm):
