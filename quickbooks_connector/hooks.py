@@ -1,3 +1,4 @@
+from quickbooks_connector import constants as _names
 from quickbooks_connector.mapping.registry import PUSHED_DOCTYPES as _PUSHED_DOCTYPES
 
 app_name = "quickbooks_connector"
@@ -20,7 +21,7 @@ before_tests = "quickbooks_connector.tests.before_tests.before_tests"
 
 # The QuickBooks workspace's per-company connection block: a Custom HTML Block belongs to no module, so it
 # ships as a fixture (the workspace and its number cards are module files).
-fixtures = [{"dt": "Custom HTML Block", "filters": [["name", "in", ["QuickBooks Connections"]]]}]
+fixtures = [{"dt": "Custom HTML Block", "filters": [["name", "in", [_names.CONNECTIONS_BLOCK]]]}]
 
 # Hooks only decide and enqueue: QuickBooks is never called inside a submit or cancel.
 _PUSHED_DOCTYPE_EVENTS = {
@@ -31,7 +32,7 @@ _PUSHED_DOCTYPE_EVENTS = {
 doc_events = {doctype: _PUSHED_DOCTYPE_EVENTS for doctype in _PUSHED_DOCTYPES}
 
 doctype_js = {
-	"QuickBooks Settings": ["public/js/quickbooks_settings_import.js", "public/js/quickbooks_backfill.js"],
+	_names.SETTINGS: ["public/js/quickbooks_settings_import.js", "public/js/quickbooks_backfill.js"],
 	**{doctype: "public/js/quickbooks_sync.js" for doctype in _PUSHED_DOCTYPES},
 }
 boot_session = "quickbooks_connector.quickbooks_connector.boot.boot_session"
@@ -45,10 +46,10 @@ scheduler_events = {
 		],
 	},
 	"hourly_long": [
-		"quickbooks_connector.quickbooks_connector.connection.refresh_tokens",
+		"quickbooks_connector.quickbooks_connector.token_refresh.refresh_tokens",
 	],
 }
 
 default_log_clearing_doctypes = {
-	"QuickBooks Import Run": 90,
+	_names.IMPORT_RUN: 90,
 }

@@ -3,9 +3,8 @@
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
+from quickbooks_connector.constants import SYNC_STATUS_FIELD
 from quickbooks_connector.mapping.registry import PUSHED_DOCTYPES
-
-SYNC_STATUS_FIELD = "quickbooks_sync_status"
 
 
 def custom_fields() -> dict[str, list[dict]]:

@@ -8,20 +8,18 @@ import frappe
 from frappe.model.document import Document
 from frappe.utils import cint, getdate
 
+from quickbooks_connector.constants import ACCOUNT, SYNC_START_DATE, TAX_CODE
 from quickbooks_connector.mapping import MappingContext, QBOAccountRef, QBOTaxCodeRef
 from quickbooks_connector.mapping.registry import PUSHED_TYPES
 from quickbooks_connector.sync import SyncPolicy
 
-SETTINGS = "QuickBooks Settings"
-QBO_ACCOUNT = "QuickBooks Account"
-QBO_TAX_CODE = "QuickBooks Tax Code"
 # ERPNext doctype -> the QuickBooks Settings check that turns its push on
 PUSHED_DOCTYPES = {pushed.doctype: pushed.settings_switch for pushed in PUSHED_TYPES}
 
 
 def sync_policy(settings: Mapping | Document) -> SyncPolicy:
 	"""What is pushed automatically: the enabled document types, dated on or after the sync start date."""
-	start = settings.get("sync_start_date")
+	start = settings.get(SYNC_START_DATE)
 	return SyncPolicy(
 		start_date=getdate(start) if start else None,
 		enabled_doctypes=frozenset(
@@ -62,7 +60,7 @@ def _account_map(rows: Iterable[Document]) -> dict[str, QBOAccountRef]:
 	accounts = {
 		account.name: QBOAccountRef(account.qbo_id, account.account_name, account.account_type or "")
 		for account in frappe.get_all(
-			QBO_ACCOUNT,
+			ACCOUNT,
 			filters={"name": ["in", [row.qbo_account for row in rows]]},
 			fields=["name", "qbo_id", "account_name", "account_type"],
 		)
@@ -88,7 +86,7 @@ def _tax_codes(names: Iterable[str | None]) -> dict[str, QBOTaxCodeRef]:
 	return {
 		code.name: QBOTaxCodeRef(code.qbo_id, code.tax_code_name or "")
 		for code in frappe.get_all(
-			QBO_TAX_CODE, filters={"name": ["in", names]}, fields=["name", "qbo_id", "tax_code_name"]
+			TAX_CODE, filters={"name": ["in", names]}, fields=["name", "qbo_id", "tax_code_name"]
 		)
 	}
 

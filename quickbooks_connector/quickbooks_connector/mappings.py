@@ -10,8 +10,7 @@ import frappe
 from frappe import _
 from frappe.query_builder.functions import IfNull
 
-from quickbooks_connector.quickbooks_connector.connection import SETTINGS_DOCTYPE
-from quickbooks_connector.quickbooks_connector.reference_data import ACCOUNT, TAX_CODE
+from quickbooks_connector.constants import ACCOUNT, ACCOUNT_MAPPINGS, EMULATOR, ENABLED, SETTINGS, TAX_CODE
 from quickbooks_connector.sync import settings_rules as rules
 from quickbooks_connector.sync.settings_rules import (
 	AccountMappingRow,
@@ -52,7 +51,7 @@ def validate_settings(doc: "QuickBooksSettings") -> None:
 
 
 def validate_emulator_url(doc: "QuickBooksSettings") -> None:
-	if doc.environment != "Emulator":
+	if doc.environment != EMULATOR:
 		return
 	parts = urlsplit(doc.emulator_url or "")
 	if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -114,7 +113,7 @@ def tax_code_problems(doc: "QuickBooksSettings", key: str) -> list[Problem]:
 def validate_enabling(doc: "QuickBooksSettings") -> None:
 	"""Pushes need a connection, and outside the US a tax code for every tax account and Item Tax Template the
 	company's documents can use (see `used_tax_sources`)."""
-	if not doc.enabled or not (doc.is_new() or doc.has_value_changed("enabled")):
+	if not doc.enabled or not (doc.is_new() or doc.has_value_changed(ENABLED)):
 		return
 	if not doc.realm_id:
 		frappe.throw(_("Connect to QuickBooks before enabling."), title=_("Not connected"))
@@ -338,7 +337,7 @@ def stale_mappings(doc: "QuickBooksSettings") -> list[dict[str, Any]]:
 def suggest_mappings(settings: str) -> dict[str, Any]:
 	"""Add a mapping row for every unmapped ERPNext account the company uses for a purpose, with the QuickBooks
 	account that matches best (see settings_rules.suggest_account). Existing rows are never changed."""
-	doc = frappe.get_doc(SETTINGS_DOCTYPE, settings)
+	doc = frappe.get_doc(SETTINGS, settings)
 	doc.check_permission("write")
 	added, unmatched = add_suggested_mappings(doc)
 	if added:
@@ -380,7 +379,7 @@ def add_suggested_mappings(doc: "QuickBooksSettings") -> tuple[list[dict[str, st
 			unmatched.append({"purpose": purpose, "erpnext_account": account.name})
 			continue
 		doc.append(
-			"account_mappings",
+			ACCOUNT_MAPPINGS,
 			{"purpose": purpose, "erpnext_account": account.name, "qbo_account": match.key},
 		)
 		added.append({"purpose": purpose, "erpnext_account": account.name, "qbo_account": match.name})

@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import frappe
 from frappe import _
@@ -28,22 +27,32 @@ from frappe.model.document import Document
 from frappe.utils import (
 	cint,
 	get_datetime,
-	get_system_timezone,
 	now_datetime,
 	strip_html_tags,
 	validate_email_address,
 	validate_phone_number,
 )
 
-from quickbooks_connector.mapping.party_import import PartyFields, parse_qbo_datetime
-from quickbooks_connector.quickbooks_connector.connection import (
+from quickbooks_connector.constants import (
 	CONNECTED,
-	get_client,
-	is_dead_grant,
-	mark_expired,
-	not_connected_message,
+	CONNECTION_STATUS,
+	ENABLED,
+	IMPORT_CUSTOMERS,
+	IMPORT_INTERVAL_MINUTES,
+	IMPORT_RUN,
+	IMPORT_SUPPLIERS,
+	IMPORT_SWITCHES,
+	IMPORT_WATERMARKS,
+	LAST_IMPORT_AT,
+	LAST_IMPORT_RUN,
+	SETTINGS,
 )
+from quickbooks_connector.mapping.party_import import PartyFields, parse_qbo_datetime
+from quickbooks_connector.quickbooks_connector.links import Links
 from quickbooks_connector.quickbooks_connector.safety import log_error
+from quickbooks_connector.quickbooks_connector.settings import get_client, not_connected_message
+from quickbooks_connector.quickbooks_connector.times import stored_to_utc, utc_to_stored
+from quickbooks_connector.quickbooks_connector.tokens import is_dead_grant, mark_expired
 from quickbooks_connector.sync.party_import import (
 	PARTY_TYPES,
 	Action,
@@ -54,12 +63,7 @@ from quickbooks_connector.sync.party_import import (
 	ReadMethod,
 )
 
-SETTINGS = "QuickBooks Settings"
-RUN = "QuickBooks Import Run"
-LINK = "QuickBooks Link"
 RUN_METHOD = "quickbooks_connector.quickbooks_connector.party_import.run_import"
-SWITCHES = {"Customer": "import_customers", "Vendor": "import_suppliers"}
-WATERMARK_FIELDS = {"Customer": "customer_import_watermark", "Vendor": "supplier_import_watermark"}
 DEFAULT_INTERVAL_MINUTES = 60
 TICK_SLACK = timedelta(
 	minutes=1
@@ -85,8 +89,8 @@ def import_due() -> None:
 	now = now_datetime()
 	candidates = frappe.get_all(
 		SETTINGS,
-		filters={"enabled": 1, "connection_status": CONNECTED},
-		fields=["name", "import_customers", "import_suppliers", "import_interval_minutes", "last_import_at"],
+		filters={ENABLED: 1, CONNECTION_STATUS: CONNECTED},
+		fields=["name", IMPORT_CUSTOMERS, IMPORT_SUPPLIERS, IMPORT_INTERVAL_MINUTES, LAST_IMPORT_AT],
 	)
 	for row in candidates:
 		if (row.import_customers or row.import_suppliers) and need_to_run(
@@ -154,7 +158,7 @@ def run_import(
 ) -> str:
 	"""Import the enabled entities of one settings record; returns the QuickBooks Import Run's name."""
 	doc = frappe.get_doc(SETTINGS, settings)
-	entities = [entity for entity, switch in SWITCHES.items() if doc.get(switch)]
+	entities = [entity for entity, switch in IMPORT_SWITCHES.items() if doc.get(switch)]
 	run = _start_run(doc, trigger)
 	port = FrappePartyPort(doc)
 	try:
@@ -179,7 +183,7 @@ def run_import(
 def _start_run(doc: Document, trigger: str) -> Document:
 	# One job per settings at a time (job id), so a run still marked Running died with its worker.
 	frappe.db.set_value(
-		RUN,
+		IMPORT_RUN,
 		{"settings": doc.name, "status": "Running"},
 		{
 			"status": "Failed",
@@ -188,7 +192,7 @@ def _start_run(doc: Document, trigger: str) -> Document:
 	)
 	run = frappe.get_doc(
 		{
-			"doctype": RUN,
+			"doctype": IMPORT_RUN,
 			"settings": doc.name,
 			"company": doc.company,
 			"status": "Running",
@@ -199,7 +203,7 @@ def _start_run(doc: Document, trigger: str) -> Document:
 	frappe.db.set_value(
 		SETTINGS,
 		doc.name,
-		{"last_import_at": run.started_at, "last_import_run": run.name},
+		{LAST_IMPORT_AT: run.started_at, LAST_IMPORT_RUN: run.name},
 		update_modified=False,
 	)
 	frappe.db.commit()  # nosemgrep: the form shows the run as Running while the job works
@@ -274,6 +278,7 @@ class FrappePartyPort:
 	def __init__(self, settings: Document) -> None:
 		self.settings = settings.name
 		self.realm_id = settings.realm_id or ""
+		self.links = Links(self.settings, self.realm_id)
 		self.defaults = {
 			"Customer": {
 				"customer_group": settings.default_customer_group
@@ -295,11 +300,8 @@ class FrappePartyPort:
 	# finding ------------------------------------------------------------------------------------------------
 
 	def find_by_qbo_id(self, qbo_entity: str, qbo_id: str) -> ExistingParty | None:
-		link = frappe.db.get_value(
-			LINK,
-			self._link_filters(qbo_entity, qbo_id=qbo_id),
-			["erpnext_key", "imported_version", "erpnext_modified_at_import"],
-			as_dict=True,
+		link = self.links.find(
+			qbo_entity, ["erpnext_key", "imported_version", "erpnext_modified_at_import"], qbo_id=qbo_id
 		)
 		if not link:
 			return None
@@ -339,18 +341,19 @@ class FrappePartyPort:
 		if found is None:
 			return None  # linked, but deleted in ERPNext since
 		if link is None:
-			filters = self._link_filters(ENTITY_OF[party_type], erpnext_key=name)
-			link = frappe.db.get_value(
-				LINK, filters, ["qbo_id", "imported_version", "erpnext_modified_at_import"], as_dict=True
+			link = self.links.find(
+				ENTITY_OF[party_type],
+				["qbo_id", "imported_version", "erpnext_modified_at_import"],
+				erpnext_key=name,
 			)
 			qbo_id = link.qbo_id if link else None
 		return ExistingParty(
 			name=name,
-			modified=to_utc(found.modified),
+			modified=stored_to_utc(found.modified),
 			party_name=found.get(PARTY_FIELDS[party_type]["name"]),
 			qbo_id=qbo_id,
 			imported_version=parse_qbo_datetime(link.imported_version) if link else None,
-			modified_at_import=to_utc(link.erpnext_modified_at_import) if link else None,
+			modified_at_import=stored_to_utc(link.erpnext_modified_at_import) if link else None,
 		)
 
 	# writing ------------------------------------------------------------------------------------------------
@@ -382,51 +385,22 @@ class FrappePartyPort:
 		version: datetime | None,
 		imported: bool,
 	) -> None:
-		values = {
-			"qbo_id": qbo_id,
-			"erpnext_key": name,
-			"erpnext_doctype": party_type,
-			"erpnext_name": name,
-			"imported_version": version.isoformat() if version else None,
-			"last_imported_at": now_datetime(),
-			"deleted_in_quickbooks": 0,  # seen live again (QuickBooks can undo a merge)
-		}
-		if imported:
-			values["erpnext_modified_at_import"] = frappe.db.get_value(party_type, name, "modified")
-		existing = frappe.db.get_value(
-			LINK, self._link_filters(qbo_entity, qbo_id=qbo_id)
-		) or frappe.db.get_value(LINK, self._link_filters(qbo_entity, erpnext_key=name))
-		if existing:
-			frappe.db.set_value(LINK, existing, values)
-		else:
-			link = frappe.get_doc(
-				{
-					"doctype": LINK,
-					"settings": self.settings,
-					"realm_id": self.realm_id,
-					"qbo_entity": qbo_entity,
-					**values,
-				}
-			)
-			link.flags.quickbooks_connector_write = True  # read-only in the desk; the connector writes them
-			link.insert(ignore_permissions=True)
+		self.links.set_imported(qbo_entity, qbo_id, party_type, name, version, imported)
 
 	def mark_deleted(self, qbo_entity: str, qbo_id: str) -> str | None:
-		link = frappe.db.get_value(
-			LINK, self._link_filters(qbo_entity, qbo_id=qbo_id), ["name", "erpnext_key"]
-		)
-		if not link:
-			return None
-		frappe.db.set_value(LINK, link[0], "deleted_in_quickbooks", 1)
-		return link[1]
+		return self.links.mark_deleted(qbo_entity, qbo_id)
 
 	def get_watermark(self, qbo_entity: str) -> datetime | None:
-		value = frappe.db.get_value(SETTINGS, self.settings, WATERMARK_FIELDS[qbo_entity])
-		return to_utc(value) if value else None
+		value = frappe.db.get_value(SETTINGS, self.settings, IMPORT_WATERMARKS[qbo_entity])
+		return stored_to_utc(value) if value else None
 
 	def set_watermark(self, qbo_entity: str, value: datetime) -> None:
 		frappe.db.set_value(
-			SETTINGS, self.settings, WATERMARK_FIELDS[qbo_entity], to_system(value), update_modified=False
+			SETTINGS,
+			self.settings,
+			IMPORT_WATERMARKS[qbo_entity],
+			utc_to_stored(value),
+			update_modified=False,
 		)
 
 	def record(self, outcome: ItemOutcome) -> None:
@@ -499,9 +473,6 @@ class FrappePartyPort:
 		if not address or not address.get("address_line1") or not address.get("city"):
 			return None
 		return {"country": self.country, **address}
-
-	def _link_filters(self, qbo_entity: str, **filters: str) -> dict:
-		return {"settings": self.settings, "realm_id": self.realm_id, "qbo_entity": qbo_entity, **filters}
 
 
 def _set_party_fields(party: Document, fields: PartyFields) -> None:
@@ -581,16 +552,6 @@ def _savepoint() -> Iterator[None]:
 	except Exception:
 		frappe.db.rollback(save_point=name)
 		raise
-
-
-def to_utc(value: datetime | str) -> datetime:
-	"""A stored (naive, system time zone) datetime as an aware UTC one."""
-	return get_datetime(value).replace(tzinfo=ZoneInfo(get_system_timezone())).astimezone(timezone.utc)
-
-
-def to_system(value: datetime) -> datetime:
-	"""An aware datetime as Frappe stores it: naive, in the system time zone."""
-	return value.astimezone(ZoneInfo(get_system_timezone())).replace(tzinfo=None)
 
 
 def _clean(error: Exception) -> str:

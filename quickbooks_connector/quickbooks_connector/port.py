@@ -1,4 +1,5 @@
-"""The sync engine's storage port on Frappe: ERPNext documents in, QuickBooks Sync Log and QuickBooks Link out.
+"""The sync engine's storage port on Frappe: ERPNext documents in, QuickBooks Sync Log and QuickBooks Link out (the
+links through `links`, their one writer).
 
 Documents and parties are handed to the framework-free mapping as plain JSON-shaped dicts (dates as ISO strings,
 exactly what `Document.as_dict()` gives once serialised), the shape of the ERPNext sample documents
@@ -11,26 +12,22 @@ import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import frappe
 from frappe.contacts.doctype.address.address import get_default_address
 from frappe.model.document import Document
-from frappe.utils import get_datetime, get_system_timezone
 
 from erpnext.accounts.party import get_default_contact, get_party_account_currency, get_party_shipping_address
 
+from quickbooks_connector.constants import SETTINGS, SYNC_LOG, SYNC_STATUS_FIELD
 from quickbooks_connector.mapping.money import money
+from quickbooks_connector.quickbooks_connector.links import Links
+from quickbooks_connector.quickbooks_connector.settings import record_url
+from quickbooks_connector.quickbooks_connector.times import epoch_to_stored, stored_to_epoch
 from quickbooks_connector.sync.port import DocumentBusy, DocumentNotFound
 from quickbooks_connector.sync.records import ErrorKind, Status, SyncRecord
 
-SYNC_LOG = "QuickBooks Sync Log"
-
-
-LINK = "QuickBooks Link"
-SYNC_STATUS_FIELD = "quickbooks_sync_status"
 ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "state", "pincode", "country")
 LOCK_WAIT_SECONDS = 120  # a push of one document with its dependencies takes seconds, even when throttled
 _MONEY_FIELDS = ("erp_total", "erp_tax", "qbo_total", "qbo_tax")
@@ -66,10 +63,11 @@ class FrappePort:
 
 	def __init__(self, settings: Document | str):
 		if isinstance(settings, str):
-			settings = frappe.get_doc("QuickBooks Settings", settings)
+			settings = frappe.get_doc(SETTINGS, settings)
 		self.settings = settings.name
 		self.company = settings.company
 		self.realm_id = settings.realm_id or ""
+		self.links = Links(self.settings, self.realm_id)
 		self._url = _record_url_builder(settings)
 
 	# Documents ------------------------------------------------------------------------------------------------
@@ -123,36 +121,13 @@ class FrappePort:
 	# Links ----------------------------------------------------------------------------------------------------
 
 	def get_link(self, qbo_entity: str, key: str) -> str | None:
-		return frappe.db.get_value(LINK, self._link_filters(qbo_entity, erpnext_key=key), "qbo_id")
+		return self.links.qbo_id(qbo_entity, key)
 
 	def get_linked_key(self, qbo_entity: str, qbo_id: str) -> str | None:
-		return frappe.db.get_value(LINK, self._link_filters(qbo_entity, qbo_id=qbo_id), "erpnext_key")
+		return self.links.key(qbo_entity, qbo_id)
 
 	def set_link(self, qbo_entity: str, key: str, qbo_id: str) -> None:
-		existing = frappe.db.get_value(LINK, self._link_filters(qbo_entity, erpnext_key=key))
-		if existing:
-			link = frappe.get_doc(LINK, existing)
-			link.qbo_id = qbo_id
-		else:
-			doctype, erpnext_name = _erpnext_record(qbo_entity, key)
-			link = frappe.get_doc(
-				{
-					"doctype": LINK,
-					"settings": self.settings,
-					"realm_id": self.realm_id,
-					"qbo_entity": qbo_entity,
-					"erpnext_key": key,
-					"erpnext_doctype": doctype,
-					"erpnext_name": erpnext_name,
-					"qbo_id": qbo_id,
-				}
-			)
-		# Links are read-only in the desk; the connector's own writers say so with this flag.
-		link.flags.quickbooks_connector_write = True
-		link.save(ignore_permissions=True)
-
-	def _link_filters(self, qbo_entity: str, **filters: str) -> dict:
-		return {"settings": self.settings, "realm_id": self.realm_id, "qbo_entity": qbo_entity, **filters}
+		self.links.set_pushed(qbo_entity, key, qbo_id)
 
 
 # Sync Log rows --------------------------------------------------------------------------------------------
@@ -195,7 +170,7 @@ def row_from_record(record: SyncRecord) -> dict:
 		related=json.dumps(record.related, sort_keys=True) if record.related else None,
 	)
 	values.update({field: getattr(record, field) or 0 for field in _MONEY_FIELDS})  # Currency is NOT NULL
-	values.update({field: to_system_datetime(getattr(record, field)) for field in _TIME_FIELDS})
+	values.update({field: epoch_to_stored(getattr(record, field)) for field in _TIME_FIELDS})
 	return values
 
 
@@ -212,26 +187,12 @@ def record_from_row(row: dict) -> SyncRecord:
 		related=(json.loads(related) if isinstance(related, str) else related) or {},
 		**{field: row.get(field) or None for field in _TEXT_FIELDS},
 		**{field: _money_or_none(row.get(field)) for field in _MONEY_FIELDS},
-		**{field: to_timestamp(row.get(field)) for field in _TIME_FIELDS},
+		**{field: stored_to_epoch(row.get(field)) for field in _TIME_FIELDS},
 	)
 
 
 def _money_or_none(value: object) -> Decimal | None:
 	return None if value is None else money(value)
-
-
-def to_system_datetime(timestamp: float | None) -> datetime | None:
-	"""Epoch seconds -> naive datetime in the system time zone, as Frappe stores Datetime fields."""
-	if timestamp is None:
-		return None
-	moment = datetime.fromtimestamp(timestamp, tz=timezone.utc)
-	return moment.astimezone(ZoneInfo(get_system_timezone())).replace(tzinfo=None)
-
-
-def to_timestamp(value: object) -> float | None:
-	if not value:
-		return None
-	return get_datetime(value).replace(tzinfo=ZoneInfo(get_system_timezone())).timestamp()
 
 
 def set_document_status(doctype: str, name: str, status: str) -> None:
@@ -266,20 +227,7 @@ def _address(name: str | None) -> dict | None:
 	return frappe.db.get_value("Address", name, list(ADDRESS_FIELDS), as_dict=True)
 
 
-def _erpnext_record(qbo_entity: str, key: str) -> tuple[str | None, str | None]:
-	"""The ERPNext record a link key names, for the link's Dynamic Link (items keyed by account have none)."""
-	if qbo_entity in ("Customer", "Vendor"):
-		doctype = "Customer" if qbo_entity == "Customer" else "Supplier"
-		return (doctype, key) if frappe.db.exists(doctype, key) else (None, None)
-	item_code = key.rpartition("|")[0]
-	if item_code and item_code != "account" and frappe.db.exists("Item", item_code):
-		return "Item", item_code
-	return None, None
-
-
 def _record_url_builder(settings: Document):
-	from quickbooks_connector.quickbooks_connector.connection import record_url
-
 	def build(entity: str | None, qbo_id: str | None) -> str | None:
 		return record_url(settings, entity, qbo_id) if entity and qbo_id else None
 

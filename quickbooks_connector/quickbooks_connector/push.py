@@ -17,30 +17,31 @@ from frappe.model.document import Document
 from frappe.utils import cint, getdate, now_datetime
 from frappe.utils.background_jobs import is_job_enqueued
 
-from quickbooks_connector.mapping.registry import PUSHED_TYPES
-from quickbooks_connector.quickbooks_connector.context import (
-	PUSHED_DOCTYPES,
+from quickbooks_connector.constants import (
+	CONNECTED,
+	CONNECTION_STATUS,
+	ENABLED,
+	PRE_SUBMIT_CHECK,
+	PUSH_MODE,
 	SETTINGS,
-	mapping_context,
-	sync_policy,
-)
-from quickbooks_connector.quickbooks_connector.port import (
+	START_DATE_OVERRIDE_ROLES,
 	SYNC_LOG,
+	SYNC_START_DATE,
 	SYNC_STATUS_FIELD,
-	FrappePort,
-	log_exists,
-	log_name,
-	upsert_log,
 )
+from quickbooks_connector.mapping.registry import PUSHED_TYPES
+from quickbooks_connector.quickbooks_connector.company_details import refresh_preferences_if_stale
+from quickbooks_connector.quickbooks_connector.context import PUSHED_DOCTYPES, mapping_context, sync_policy
+from quickbooks_connector.quickbooks_connector.notifications import notify
+from quickbooks_connector.quickbooks_connector.port import FrappePort, log_exists, log_name, upsert_log
 from quickbooks_connector.quickbooks_connector.safety import log_error, scrub_secrets
+from quickbooks_connector.quickbooks_connector.settings import get_client, get_settings
 from quickbooks_connector.sync import DocumentBusy, DocumentNotFound, PushEngine, SyncPolicy
 from quickbooks_connector.sync.records import ErrorKind, Status
 
 JOB = "quickbooks_connector.quickbooks_connector.push.run_sync"
 BACKFILL_JOB = "quickbooks_connector.quickbooks_connector.push.run_backfill"
 QUEUE = "short"
-# Who may send a document dated before the sync start date (a separate, confirmed action).
-START_DATE_OVERRIDE_ROLES = ("Accounts Manager", "System Manager")
 PUSH_ORDER = {
 	pushed.doctype: pushed.push_order for pushed in PUSHED_TYPES
 }  # backfill: referred-to types first
@@ -51,27 +52,23 @@ RETRY_BATCH = 500
 BACKFILL_CHUNK = 60
 _DECISION_FIELDS = [
 	"name",
-	"enabled",
-	"connection_status",
-	"push_mode",
-	"pre_submit_check",
-	"sync_start_date",
+	ENABLED,
+	CONNECTION_STATUS,
+	PUSH_MODE,
+	PRE_SUBMIT_CHECK,
+	SYNC_START_DATE,
 	*PUSHED_DOCTYPES.values(),
 ]
+# What a manual push and the form's QuickBooks section need to know of the settings.
+_MANUAL_FIELDS = ["name", ENABLED, SYNC_START_DATE]
 
 
 # Decisions ------------------------------------------------------------------------------------------------
 
 
 def auto_push_settings(doc: Document) -> frappe._dict | None:
-	"""The company's settings when this document is to be sent automatically on submit (start date aside).
-
-	Plain SQL: this runs in every submit, and building the same query with the query builder costs ~1 ms."""
-	columns = ", ".join(f"`{field}`" for field in _DECISION_FIELDS)
-	rows = frappe.db.sql(
-		f"select {columns} from `tab{SETTINGS}` where company = %s", doc.company, as_dict=True
-	)
-	settings = rows[0] if rows else None
+	"""The company's settings when this document is to be sent automatically on submit (start date aside)."""
+	settings = get_settings(doc.company, _DECISION_FIELDS)
 	if not settings or not settings.enabled or settings.push_mode != "On Submit":
 		return None
 	if not cint(settings.get(PUSHED_DOCTYPES.get(doc.doctype, ""))):
@@ -119,7 +116,7 @@ def _queue_submitted(doc: Document) -> None:
 	skip = start_date_reason(settings, doc)
 	if skip:
 		_set_log(doc, settings.name, status=Status.SKIPPED.value, error=skip)
-	elif settings.connection_status != "Connected":
+	elif settings.connection_status != CONNECTED:
 		_set_log(doc, settings.name, **_waiting_for_connection(settings.name))
 	else:
 		_set_log(doc, settings.name, status=Status.QUEUED.value, error=None, error_kind=None)
@@ -189,8 +186,6 @@ def run_sync(doctype: str, name: str, manual: bool = False) -> str:
 		return _record_outside_engine(doctype, name, None, _no_settings_message(doctype, name))
 	if manual:
 		# "Turn on Multicurrency in QuickBooks, then Retry" must work without a Test Connection in between.
-		from quickbooks_connector.quickbooks_connector.connection import refresh_preferences_if_stale
-
 		refresh_preferences_if_stale(settings)
 	try:
 		engine = build_engine(settings)
@@ -225,8 +220,6 @@ def _unexpected(error: Exception) -> dict:
 
 
 def build_engine(settings: Document, policy: SyncPolicy | None = None) -> PushEngine:
-	from quickbooks_connector.quickbooks_connector.connection import get_client
-
 	return PushEngine(
 		get_client(settings),
 		FrappePort(settings),
@@ -237,11 +230,7 @@ def build_engine(settings: Document, policy: SyncPolicy | None = None) -> PushEn
 
 
 def _settings_of(doctype: str, name: str) -> Document | None:
-	company = frappe.db.get_value(doctype, name, "company")
-	if not company:
-		return None
-	settings = frappe.db.get_value(SETTINGS, {"company": company})
-	return frappe.get_doc(SETTINGS, settings) if settings else None
+	return get_settings(frappe.db.get_value(doctype, name, "company"))
 
 
 def _no_settings_message(doctype: str, name: str) -> dict:
@@ -258,7 +247,7 @@ def _connection_problem(settings: Document, error: Exception) -> dict:
 	"""No client could be built. Not connected: retried automatically once reconnected. Connected but unusable
 	(e.g. the app's client secret is missing): a human must fix the settings, then press Retry."""
 	reason = str(error) or error.__class__.__name__
-	if settings.connection_status == "Connected":
+	if settings.connection_status == CONNECTED:
 		log_error(
 			_("QuickBooks: could not start a sync for {0}").format(settings.name), SETTINGS, settings.name
 		)
@@ -310,7 +299,7 @@ def retry_due() -> None:
 	so a job lost again is simply picked up by the next run."""
 	now = now_datetime()
 	# Turning the connector off pauses automatic retries; they resume once it is enabled and connected again.
-	connected = set(frappe.get_all(SETTINGS, {"connection_status": "Connected", "enabled": 1}, pluck="name"))
+	connected = set(frappe.get_all(SETTINGS, {CONNECTION_STATUS: CONNECTED, ENABLED: 1}, pluck="name"))
 	due = frappe.get_all(
 		SYNC_LOG,
 		filters={
@@ -333,7 +322,7 @@ def retry_due() -> None:
 
 def resume_after_connect(settings: str) -> None:
 	"""Documents that waited for a connection go as soon as it is back, not at the next scheduled retry."""
-	if not frappe.db.get_value(SETTINGS, settings, "enabled"):
+	if not frappe.db.get_value(SETTINGS, settings, ENABLED):
 		return
 	waiting = frappe.get_all(
 		SYNC_LOG,
@@ -377,9 +366,7 @@ def get_status(doctype: str, name: str) -> dict | None:
 	company, docstatus, posting_date = frappe.db.get_value(
 		doctype, name, ["company", "docstatus", "posting_date"]
 	)
-	settings = frappe.db.get_value(
-		SETTINGS, {"company": company}, ["name", "enabled", "sync_start_date"], as_dict=True
-	)
+	settings = get_settings(company, _MANUAL_FIELDS)
 	if not settings:
 		return None
 	log = frappe.db.get_value(
@@ -471,9 +458,7 @@ def _queue_manual(doctype: str, name: str, despite_start_date: bool = False) -> 
 	status = frappe.db.get_value(SYNC_LOG, log_name(doctype, name), "status")
 	if not _needs_sync(doc.docstatus, status):
 		return status or Status.SKIPPED.value  # QuickBooks already matches the document
-	settings = frappe.db.get_value(
-		SETTINGS, {"company": doc.company}, ["name", "enabled", "sync_start_date"], as_dict=True
-	)
+	settings = get_settings(doc.company, _MANUAL_FIELDS)
 	if not settings:
 		frappe.throw(_("Company {0} has no QuickBooks Settings.").format(doc.company))
 	if not settings.enabled:
@@ -517,7 +502,7 @@ def start_backfill(
 	"""Send every submitted document of the company dated in [from_date, to_date] (long-queue job)."""
 	settings_doc = frappe.get_doc(SETTINGS, settings)
 	settings_doc.check_permission("write")
-	if settings_doc.connection_status != "Connected":
+	if settings_doc.connection_status != CONNECTED:
 		frappe.throw(_("Connect {0} to QuickBooks first.").format(settings_doc.company))
 	if isinstance(doctypes, str):
 		doctypes = json.loads(doctypes) if doctypes.startswith("[") else [doctypes]
@@ -549,7 +534,7 @@ def run_backfill(settings: str, from_date: str, to_date: str, doctypes: list[str
 	try:
 		engine = build_engine(settings_doc, policy=policy)
 	except Exception as error:
-		_notify(user, settings, _("QuickBooks backfill did not start: {0}").format(str(error)))
+		notify(user, settings, _("QuickBooks backfill did not start: {0}").format(str(error)))
 		return {}
 	counts = {status.value: 0 for status in Status}
 	for start in range(0, len(pending), BACKFILL_CHUNK):
@@ -609,23 +594,9 @@ def _notify_backfill_done(settings: str, user: str, total: int, counts: dict[str
 	summary = ", ".join(f"{count} {_(status)}" for status, count in counts.items() if count) or _(
 		"nothing to send"
 	)
-	_notify(
+	notify(
 		user,
 		settings,
 		_("QuickBooks backfill finished: {0} documents ({1})").format(total, summary),
 		_("Open the QuickBooks Sync Log list filtered by status Failed to see what needs attention."),
 	)
-
-
-def _notify(user: str, settings: str, subject: str, message: str = "") -> None:
-	frappe.get_doc(
-		{
-			"doctype": "Notification Log",
-			"for_user": user,
-			"type": "Alert",
-			"document_type": SETTINGS,
-			"document_name": settings,
-			"subject": subject,
-			"email_content": message,
-		}
-	).insert(ignore_permissions=True)

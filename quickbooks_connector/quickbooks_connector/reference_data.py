@@ -14,18 +14,19 @@ from frappe import _
 from frappe.utils import cstr, escape_html, flt, now_datetime
 from frappe.utils.background_jobs import is_job_enqueued
 
-from quickbooks_connector.quickbooks_connector.connection import (
-	SETTINGS_DOCTYPE,
-	get_client,
-	notify,
+from quickbooks_connector.constants import (
+	ACCOUNT,
+	LAST_REFERENCE_FETCH,
+	REFERENCE_DOCTYPES,
+	SETTINGS,
+	TAX_CODE,
+	TAX_RATE,
+	TERM,
 )
+from quickbooks_connector.quickbooks_connector.notifications import notify
 from quickbooks_connector.quickbooks_connector.safety import log_error, scrub_secrets
+from quickbooks_connector.quickbooks_connector.settings import get_client
 
-ACCOUNT = "QuickBooks Account"
-TAX_CODE = "QuickBooks Tax Code"
-TAX_RATE = "QuickBooks Tax Rate"
-TERM = "QuickBooks Term"
-REFERENCE_DOCTYPES = (ACCOUNT, TAX_CODE, TAX_RATE, TERM)
 FETCH_DONE_EVENT = "quickbooks_reference_data_fetched"
 DATA_LENGTH = 140  # Data columns are varchar(140)
 
@@ -35,7 +36,7 @@ Record = dict[str, Any]
 @frappe.whitelist(methods=["POST"])
 def fetch_quickbooks_data(settings: str) -> dict[str, Any]:
 	"""Queue the fetch (long queue, one job per settings at a time); progress and the result arrive in realtime."""
-	doc = frappe.get_doc(SETTINGS_DOCTYPE, settings)
+	doc = frappe.get_doc(SETTINGS, settings)
 	doc.check_permission("write")
 	get_client(doc)  # refuse now, with the reason, when the settings are not connected
 	job_id = fetch_job_id(doc.name)
@@ -65,7 +66,7 @@ def fetch_job(settings: str, user: str) -> None:
 		message = _("Fetching QuickBooks data for {0} failed: {1}").format(
 			settings, escape_html(scrub_secrets(str(exc)))
 		)
-		log_error(_("QuickBooks data fetch failed"), SETTINGS_DOCTYPE, settings)
+		log_error(_("QuickBooks data fetch failed"), SETTINGS, settings)
 		_tell(user, settings, _("QuickBooks data fetch failed"), message, ok=False)
 		return
 	_tell(user, settings, _("QuickBooks data fetched"), summary(counts), ok=True)
@@ -90,7 +91,7 @@ def fetch_reference_data(settings: str) -> dict[str, dict[str, int]]:
 		frappe.publish_progress(
 			step * 100 / len(steps),
 			title=_("Fetching QuickBooks data"),
-			doctype=SETTINGS_DOCTYPE,
+			doctype=SETTINGS,
 			docname=settings,
 			description=_("Reading {0} from QuickBooks").format(_(doctype)),
 		)
@@ -98,12 +99,8 @@ def fetch_reference_data(settings: str) -> dict[str, dict[str, int]]:
 		if entity == "TaxRate":
 			rates.update({row["Id"]: row for row in rows})
 		counts[doctype] = sync_rows(settings, doctype, [convert(row) for row in rows])
-	frappe.db.set_value(
-		SETTINGS_DOCTYPE, settings, "last_reference_fetch", now_datetime(), update_modified=False
-	)
-	frappe.publish_progress(
-		100, title=_("Fetching QuickBooks data"), doctype=SETTINGS_DOCTYPE, docname=settings
-	)
+	frappe.db.set_value(SETTINGS, settings, LAST_REFERENCE_FETCH, now_datetime(), update_modified=False)
+	frappe.publish_progress(100, title=_("Fetching QuickBooks data"), doctype=SETTINGS, docname=settings)
 	return counts
 
 

@@ -7,7 +7,7 @@
   the form, so it exists only on development sites: developer mode, or `quickbooks_allow_emulator: 1` in the site
   config.
 - `remote_text`: text that came from QuickBooks (or the emulator), sanitised like a form save would before the
-  connector writes it with `frappe.db.set_value` (which skips Frappe's own sanitising).
+  connector writes it with `frappe.db.set_value` (which skips Frappe's own sanitising); `error_text` is an error's.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from frappe.utils import cint
 from frappe.utils.html_utils import sanitize_html
 from frappe.utils.password import get_decrypted_password
 
+from quickbooks_connector.constants import CLIENT_ID, SECRET_FIELDS, SETTINGS
 from quickbooks_connector.qbo.secret import scrub
 
-SETTINGS = "QuickBooks Settings"
-SECRET_FIELDS = ("access_token", "refresh_token", "client_secret")
 EMULATOR_CONFIG_KEY = "quickbooks_allow_emulator"
 
 
@@ -34,9 +33,14 @@ def remote_text(value: str | None) -> str | None:
 	return sanitize_html(value) if value else value
 
 
+def error_text(exc: Exception) -> str:
+	"""An error's text for a stored message or notice, sanitised: it may come from QuickBooks."""
+	return remote_text(str(exc)) or type(exc).__name__
+
+
 def scrub_secrets(text: str) -> str:
 	"""`text` without any token or client secret (in any spelling) of any QuickBooks Settings of this site."""
-	for settings in frappe.get_all(SETTINGS, fields=["name", "client_id"]):
+	for settings in frappe.get_all(SETTINGS, fields=["name", CLIENT_ID]):
 		values = [
 			get_decrypted_password(SETTINGS, settings.name, fieldname, raise_exception=False)
 			for fieldname in SECRET_FIELDS

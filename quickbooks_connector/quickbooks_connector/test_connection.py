@@ -15,15 +15,16 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, get_datetime, now_datetime
 from frappe.utils.password import get_decrypted_password
 
+from quickbooks_connector.constants import ACCOUNT, CONNECTED, DISCONNECTED, EXPIRED, SETTINGS
 from quickbooks_connector.qbo import errors
-from quickbooks_connector.quickbooks_connector import connection
-from quickbooks_connector.quickbooks_connector.connection import (
-	CONNECTED,
-	DISCONNECTED,
-	EXPIRED,
-	SETTINGS_DOCTYPE,
-	FrappeTokenStore,
+from quickbooks_connector.quickbooks_connector import connection, token_refresh
+from quickbooks_connector.quickbooks_connector.settings import (
+	QuickBooksNotConnectedError,
+	callback_url,
+	get_client,
+	oauth_for,
 )
+from quickbooks_connector.quickbooks_connector.tokens import FrappeTokenStore
 from quickbooks_connector.tests.utils import (
 	disconnect_companies,
 	emulator_admin,
@@ -90,7 +91,7 @@ class ConnectionTestCase(FrappeTestCase):
 		response = requests.get(url, allow_redirects=False, timeout=10)
 		self.assertEqual(response.status_code, 302)
 		location = response.headers["Location"]
-		self.assertTrue(location.startswith(connection.callback_url()))
+		self.assertTrue(location.startswith(callback_url()))
 		return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
 
 	def run_callback(self, **query: str) -> dict:
@@ -104,7 +105,7 @@ class ConnectionTestCase(FrappeTestCase):
 		}
 
 	def stored(self, fieldname: str):
-		return frappe.db.get_value(SETTINGS_DOCTYPE, self.settings.name, fieldname)
+		return frappe.db.get_value(SETTINGS, self.settings.name, fieldname)
 
 
 class TestOAuthRoundTrip(ConnectionTestCase):
@@ -121,7 +122,7 @@ class TestOAuthRoundTrip(ConnectionTestCase):
 		self.assertTrue(result["location"].endswith("/app/quickbooks-settings/QBC%20Connection%20Co"))
 		self.assertEqual(result["notice"]["indicator"], "green")
 		self.assertIn("Round Trip Books", result["notice"]["message"])
-		settings = frappe.get_doc(SETTINGS_DOCTYPE, self.settings.name)
+		settings = frappe.get_doc(SETTINGS, self.settings.name)
 		self.assertEqual(settings.connection_status, CONNECTED)
 		self.assertEqual(settings.realm_id, realm_id)
 		self.assertEqual(settings.qbo_company_name, "Round Trip Books")
@@ -130,7 +131,7 @@ class TestOAuthRoundTrip(ConnectionTestCase):
 		self.assertEqual(settings.qbo_multicurrency, 1)
 		self.assertEqual(settings.qbo_custom_txn_numbers, 1)
 		self.assertGreater(get_datetime(settings.access_token_expires_at), now_datetime())
-		self.assertEqual(connection.get_client(settings).company_info()["CompanyName"], "Round Trip Books")
+		self.assertEqual(get_client(settings).company_info()["CompanyName"], "Round Trip Books")
 
 	def test_a_state_is_single_use(self):
 		query = self.consent(self.settings.name)
@@ -200,21 +201,19 @@ class TestOAuthRoundTrip(ConnectionTestCase):
 		self.assertEqual(self.stored("connection_status"), DISCONNECTED)
 		self.assertIsNone(FrappeTokenStore(self.settings.name).load())
 		self.assertIsNone(
-			get_decrypted_password(
-				SETTINGS_DOCTYPE, self.settings.name, "refresh_token", raise_exception=False
-			)
+			get_decrypted_password(SETTINGS, self.settings.name, "refresh_token", raise_exception=False)
 		)
 		with self.assertRaises(errors.AuthenticationError):  # revoked at "Intuit"
-			connection.oauth_for(self.settings).refresh(old_refresh_token)
-		self.assertEqual(len(frappe.get_doc(SETTINGS_DOCTYPE, self.settings.name).account_mappings), 1)
-		with self.assertRaises(connection.QuickBooksNotConnectedError):
-			connection.get_client(self.settings.name)
+			oauth_for(self.settings).refresh(old_refresh_token)
+		self.assertEqual(len(frappe.get_doc(SETTINGS, self.settings.name).account_mappings), 1)
+		with self.assertRaises(QuickBooksNotConnectedError):
+			get_client(self.settings.name)
 
 		result = self.run_callback(**self.consent(self.settings.name))  # Reconnect, as the user clicks it
 
 		self.assertEqual(result["notice"]["indicator"], "green")
 		self.assertEqual(self.stored("realm_id"), self.settings.realm_id)
-		settings = frappe.get_doc(SETTINGS_DOCTYPE, self.settings.name)
+		settings = frappe.get_doc(SETTINGS, self.settings.name)
 		self.assertEqual(settings.connection_status, CONNECTED)
 		self.assertEqual([row.erpnext_account for row in settings.account_mappings], [f"Sales - {ABBR}"])
 
@@ -241,7 +240,7 @@ class TestTokenRefresh(ConnectionTestCase):
 		before = store.load()
 		time.sleep(1)  # stored expiries have a resolution Frappe keeps; make "later" observable
 
-		connection.refresh_tokens()
+		token_refresh.refresh_tokens()
 
 		after = store.load()
 		self.assertNotEqual(after.refresh_token, before.refresh_token)
@@ -251,15 +250,15 @@ class TestTokenRefresh(ConnectionTestCase):
 		self.assertTrue(self.stored("refresh_token_expires_at"))
 		self.assertTrue(self.stored("refresh_token_hard_expires_at"))
 		with self.assertRaises(errors.AuthenticationError) as caught:  # the old one is dead at "Intuit"
-			connection.oauth_for(self.settings).refresh(before.refresh_token)
+			oauth_for(self.settings).refresh(before.refresh_token)
 		self.assertEqual(caught.exception.code, "invalid_grant")
-		self.assertEqual(connection.get_client(self.settings.name).company_info()["Id"], "1")
+		self.assertEqual(get_client(self.settings.name).company_info()["Id"], "1")
 
 	def test_a_token_far_from_expiry_is_left_alone(self):
 		store = FrappeTokenStore(self.settings.name)
 		before = store.load()
 
-		connection.refresh_connection(self.settings.name, within_seconds=60)
+		token_refresh.refresh_connection(self.settings.name, within_seconds=60)
 
 		self.assertEqual(store.load().access_token, before.access_token)
 
@@ -276,7 +275,7 @@ class TestTokenRefresh(ConnectionTestCase):
 			frappe.init(site=self.site, sites_path=self.sites_path)
 			frappe.connect()
 			try:
-				connection.refresh_connection(self.settings.name)
+				token_refresh.refresh_connection(self.settings.name)
 				frappe.db.commit()  # nosemgrep: as the scheduled job does after each connection
 			except BaseException as exc:
 				failures.append(exc)
@@ -293,39 +292,33 @@ class TestTokenRefresh(ConnectionTestCase):
 
 		self.assertEqual(failures, [])
 		self.assertEqual(self.stored("connection_status"), CONNECTED)
-		self.assertEqual(connection.get_client(self.settings.name).company_info()["Id"], "1")
+		self.assertEqual(get_client(self.settings.name).company_info()["Id"], "1")
 
 	def test_a_revoked_refresh_token_marks_the_connection_expired_and_tells_the_managers(self):
 		tokens = FrappeTokenStore(self.settings.name).load()
-		connection.oauth_for(self.settings).revoke(
-			tokens.refresh_token
-		)  # e.g. removed in QuickBooks' app list
-		frappe.db.delete(
-			"Notification Log", {"document_type": SETTINGS_DOCTYPE, "document_name": self.settings.name}
-		)
+		oauth_for(self.settings).revoke(tokens.refresh_token)  # e.g. removed in QuickBooks' app list
+		frappe.db.delete("Notification Log", {"document_type": SETTINGS, "document_name": self.settings.name})
 
-		connection.refresh_tokens()
+		token_refresh.refresh_tokens()
 
 		self.assertEqual(self.stored("connection_status"), EXPIRED)
 		self.assertIn("Reconnect", self.stored("connection_message"))
 		notified = frappe.get_all(
 			"Notification Log",
-			filters={"document_type": SETTINGS_DOCTYPE, "document_name": self.settings.name},
+			filters={"document_type": SETTINGS, "document_name": self.settings.name},
 			pluck="for_user",
 		)
 		self.assertIn(MANAGER, notified)
-		with self.assertRaises(connection.QuickBooksNotConnectedError) as caught:
-			connection.get_client(self.settings.name)
+		with self.assertRaises(QuickBooksNotConnectedError) as caught:
+			get_client(self.settings.name)
 		self.assertIn("Reconnect", str(caught.exception))
 
 	def test_managers_are_warned_two_weeks_before_the_authorisation_ends(self):
 		self.admin.configure(self.settings.realm_id, refresh_token_ttl=10 * 86400)
-		frappe.db.delete(
-			"Notification Log", {"document_type": SETTINGS_DOCTYPE, "document_name": self.settings.name}
-		)
+		frappe.db.delete("Notification Log", {"document_type": SETTINGS, "document_name": self.settings.name})
 
-		connection.refresh_tokens()
-		connection.refresh_tokens()  # hourly: the warning is not repeated within a day
+		token_refresh.refresh_tokens()
+		token_refresh.refresh_tokens()  # hourly: the warning is not repeated within a day
 
 		reconnect_by = get_datetime(self.stored("refresh_token_expires_at"))
 		self.assertLess(reconnect_by, add_days(now_datetime(), 14))
@@ -333,7 +326,7 @@ class TestTokenRefresh(ConnectionTestCase):
 		notified = frappe.get_all(
 			"Notification Log",
 			filters={
-				"document_type": SETTINGS_DOCTYPE,
+				"document_type": SETTINGS,
 				"document_name": self.settings.name,
 				"for_user": MANAGER,
 			},
@@ -349,9 +342,9 @@ def add_mapping(settings) -> None:
 
 	fetch_reference_data(settings.name)
 	income = frappe.db.get_value(
-		"QuickBooks Account", {"settings": settings.name, "account_name": "Sales of Product Income"}
+		ACCOUNT, {"settings": settings.name, "account_name": "Sales of Product Income"}
 	)
-	doc = frappe.get_doc(SETTINGS_DOCTYPE, settings.name)
+	doc = frappe.get_doc(SETTINGS, settings.name)
 	doc.append(
 		"account_mappings", {"purpose": "Income", "erpnext_account": f"Sales - {ABBR}", "qbo_account": income}
 	)

@@ -12,22 +12,20 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, now_datetime
 
+from quickbooks_connector.constants import IMPORT_RUN, LINK, SETTINGS
 from quickbooks_connector.demo import connect
 from quickbooks_connector.mapping.party_import import parse_qbo_datetime
 from quickbooks_connector.quickbooks_connector import party_import
-from quickbooks_connector.quickbooks_connector.connection import SETTINGS_DOCTYPE
 from quickbooks_connector.quickbooks_connector.doctype.quickbooks_import_run.quickbooks_import_run import (
 	QuickBooksImportRun,
 )
 from quickbooks_connector.quickbooks_connector.party_import import (
-	LINK,
-	RUN,
 	import_due,
 	import_now,
 	need_to_run,
 	run_import,
-	to_system,
 )
+from quickbooks_connector.quickbooks_connector.times import utc_to_stored
 from quickbooks_connector.tests.utils import emulator_admin, make_connected_settings
 
 IMPORT_COMPANY = "QBC Import Co"  # its own company (and so its own settings): other suites reconnect theirs
@@ -71,7 +69,7 @@ class PartyImportTestCase(FrappeTestCase):
 	def setUp(self) -> None:
 		self.settings = make_connected_settings(self.company, **IMPORT_SETTINGS)
 		frappe.db.set_value(
-			SETTINGS_DOCTYPE,
+			SETTINGS,
 			self.settings.name,
 			{"customer_import_watermark": None, "supplier_import_watermark": None, "last_import_at": None},
 		)
@@ -97,7 +95,7 @@ class PartyImportTestCase(FrappeTestCase):
 		return self.client.update(entity, body, sparse=True)
 
 	def run_now(self) -> QuickBooksImportRun:
-		return frappe.get_doc(RUN, run_import(self.settings.name))
+		return frappe.get_doc(IMPORT_RUN, run_import(self.settings.name))
 
 	def link_of(self, entity: str, obj: dict) -> dict:
 		filters = {"settings": self.settings.name, "qbo_entity": entity, "qbo_id": obj["Id"]}
@@ -148,9 +146,9 @@ class PartyImportTestCase(FrappeTestCase):
 		for group in frappe.get_all("Customer Group", filters={"name": ("like", pattern)}, pluck="name"):
 			frappe.delete_doc("Customer Group", group, force=True, ignore_permissions=True)
 		frappe.db.delete(LINK, {"settings": self.settings.name, "realm_id": self.settings.realm_id})
-		for run in frappe.get_all(RUN, filters={"settings": self.settings.name}, pluck="name"):
-			frappe.delete_doc(RUN, run, force=True, ignore_permissions=True)
-		frappe.db.set_value(SETTINGS_DOCTYPE, self.settings.name, "last_import_run", None)
+		for run in frappe.get_all(IMPORT_RUN, filters={"settings": self.settings.name}, pluck="name"):
+			frappe.delete_doc(IMPORT_RUN, run, force=True, ignore_permissions=True)
+		frappe.db.set_value(SETTINGS, self.settings.name, "last_import_run", None)
 
 
 class TestPartyImport(PartyImportTestCase):
@@ -197,7 +195,7 @@ class TestPartyImport(PartyImportTestCase):
 		self.assertTrue(frappe.db.get_value("Customer", self.name("Gone Ltd"), "disabled"))
 		self.assertEqual(self.link_of("Customer", gone).erpnext_name, self.name("Gone Ltd"))
 		settings = frappe.db.get_value(
-			SETTINGS_DOCTYPE,
+			SETTINGS,
 			self.settings.name,
 			["last_import_run", "customer_import_watermark", "supplier_import_watermark"],
 			as_dict=True,
@@ -268,7 +266,7 @@ class TestPartyImport(PartyImportTestCase):
 		customer.customer_type = "Individual"
 		customer.save()
 		# the user's edit happened after QuickBooks' change (on any clock the emulator runs)
-		edited_at = to_system(
+		edited_at = utc_to_stored(
 			parse_qbo_datetime(changed["MetaData"]["LastUpdatedTime"]) + timedelta(minutes=1)
 		)
 		frappe.db.set_value("Customer", name, "modified", edited_at, update_modified=False)
@@ -308,7 +306,7 @@ class TestPartyImport(PartyImportTestCase):
 			}
 		).insert()
 		frappe.db.set_value(
-			SETTINGS_DOCTYPE, self.settings.name, "default_supplier_group", self.name("Missing Group")
+			SETTINGS, self.settings.name, "default_supplier_group", self.name("Missing Group")
 		)
 		frappe.db.commit()  # nosemgrep: the import runs on committed data
 		clash = self.client.create("Customer", {"DisplayName": group_name})  # ERPNext: a group has this name
@@ -326,8 +324,8 @@ class TestPartyImport(PartyImportTestCase):
 		self.assertIn(self.name("Missing Group"), failures["Vendor", vendor["Id"]])
 		self.assertTrue(frappe.db.exists("Customer", self.name("Fine Customer")))
 		self.assertEqual(self.link_of("Customer", fine).erpnext_name, self.name("Fine Customer"))
-		watermark = frappe.db.get_value(SETTINGS_DOCTYPE, self.settings.name, "customer_import_watermark")
-		self.assertLessEqual(watermark, to_system(bad_time))
+		watermark = frappe.db.get_value(SETTINGS, self.settings.name, "customer_import_watermark")
+		self.assertLessEqual(watermark, utc_to_stored(bad_time))
 
 	def test_customer_and_vendor_of_one_party_become_customer_and_supplier_of_that_name(self):
 		name = self.name("Globex")
@@ -373,25 +371,25 @@ class TestPartyImport(PartyImportTestCase):
 		)
 		with patch.object(party_import.frappe, "publish_progress") as publish:
 			run_import(self.settings.name, trigger="User", show_progress=True)
-		run = frappe.get_doc(
-			RUN, frappe.db.get_value(SETTINGS_DOCTYPE, self.settings.name, "last_import_run")
-		)
+		run = frappe.get_doc(IMPORT_RUN, frappe.db.get_value(SETTINGS, self.settings.name, "last_import_run"))
 		self.assertEqual((run.trigger, run.created), ("User", 120))
 		self.assertEqual(publish.call_count, 1)  # every 100 records
 		self.assertAlmostEqual(publish.call_args.args[0], 100 * 100 / 120)
 		self.assertEqual(publish.call_args.kwargs["docname"], self.settings.name)
 
 	def test_a_run_left_running_by_a_dead_worker_is_closed_by_the_next_one(self):
-		stale = frappe.get_doc({"doctype": RUN, "settings": self.settings.name, "status": "Running"}).insert()
+		stale = frappe.get_doc(
+			{"doctype": IMPORT_RUN, "settings": self.settings.name, "status": "Running"}
+		).insert()
 		frappe.db.commit()  # nosemgrep: the import runs on committed data
 
 		run = self.run_now()
 
 		self.assertEqual(run.status, "Completed")
-		self.assertEqual(frappe.db.get_value(RUN, stale.name, "status"), "Failed")
+		self.assertEqual(frappe.db.get_value(IMPORT_RUN, stale.name, "status"), "Failed")
 
 	def test_a_run_without_a_connection_is_recorded_as_failed(self):
-		frappe.db.set_value(SETTINGS_DOCTYPE, self.settings.name, "connection_status", "Expired")
+		frappe.db.set_value(SETTINGS, self.settings.name, "connection_status", "Expired")
 		frappe.db.commit()  # nosemgrep: the import runs on committed data
 
 		run = self.run_now()
@@ -411,7 +409,7 @@ class TestImportScheduling(PartyImportTestCase):
 	def test_import_due_enqueues_due_settings_on_the_long_queue_once(self):
 		with patch.object(party_import.frappe, "enqueue") as enqueue:
 			import_due()
-			frappe.db.set_value(SETTINGS_DOCTYPE, self.settings.name, "last_import_at", now_datetime())
+			frappe.db.set_value(SETTINGS, self.settings.name, "last_import_at", now_datetime())
 			import_due()
 		calls = [call for call in enqueue.call_args_list if call.kwargs.get("settings") == self.settings.name]
 		self.assertEqual(len(calls), 1)
@@ -420,9 +418,7 @@ class TestImportScheduling(PartyImportTestCase):
 		self.assertEqual(calls[0].kwargs["job_id"], f"quickbooks_party_import::{self.settings.name}")
 
 	def test_import_due_skips_settings_with_nothing_to_import(self):
-		frappe.db.set_value(
-			SETTINGS_DOCTYPE, self.settings.name, {"import_customers": 0, "import_suppliers": 0}
-		)
+		frappe.db.set_value(SETTINGS, self.settings.name, {"import_customers": 0, "import_suppliers": 0})
 		with patch.object(party_import.frappe, "enqueue") as enqueue:
 			import_due()
 		self.assertFalse(
@@ -442,6 +438,6 @@ class TestImportScheduling(PartyImportTestCase):
 		self.assertFalse(result["queued"])
 
 	def test_import_now_needs_a_connection(self):
-		frappe.db.set_value(SETTINGS_DOCTYPE, self.settings.name, "connection_status", "Expired")
+		frappe.db.set_value(SETTINGS, self.settings.name, "connection_status", "Expired")
 		with self.assertRaises(frappe.ValidationError):
 			import_now(self.settings.name)

@@ -8,6 +8,7 @@ Run: bench --site SITE run-tests --module quickbooks_connector.quickbooks_connec
 
 import frappe
 
+from quickbooks_connector.constants import SETTINGS
 from quickbooks_connector.mapping import PartySpec
 from quickbooks_connector.quickbooks_connector.context import mapping_context
 from quickbooks_connector.quickbooks_connector.port import FrappePort
@@ -46,7 +47,7 @@ class TestImportKeepsErpnextNames(PartyImportTestCase):
 	def push(self, party_type: str, name: str) -> dict:
 		"""The party sent to QuickBooks the way a document's push sends it, with the link the push keeps."""
 		self.advance_quickbooks_clock()
-		settings = frappe.get_doc("QuickBooks Settings", self.settings.name)
+		settings = frappe.get_doc(SETTINGS, self.settings.name)
 		resolver = Resolver(self.client, FrappePort(settings), mapping_context(settings), settings.realm_id)
 		kind = "Customer" if party_type == "Customer" else "Vendor"
 		qbo_id = resolver.party(PartySpec(kind, name, "USD"))

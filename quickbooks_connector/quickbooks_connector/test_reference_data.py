@@ -8,15 +8,10 @@ from unittest.mock import patch
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from quickbooks_connector.constants import ACCOUNT, SETTINGS, TAX_CODE, TAX_RATE, TERM
 from quickbooks_connector.quickbooks_connector import connection, mappings, reference_data
-from quickbooks_connector.quickbooks_connector.connection import SETTINGS_DOCTYPE
-from quickbooks_connector.quickbooks_connector.reference_data import (
-	ACCOUNT,
-	TAX_CODE,
-	TAX_RATE,
-	TERM,
-	fetch_reference_data,
-)
+from quickbooks_connector.quickbooks_connector.reference_data import fetch_reference_data
+from quickbooks_connector.quickbooks_connector.settings import QuickBooksNotConnectedError, get_client
 from quickbooks_connector.tests.utils import (
 	disconnect_companies,
 	emulator_admin,
@@ -67,7 +62,7 @@ class TestFetch(ReferenceDataTestCase):
 		self.assertEqual({row.tax_code_name for row in self.rows(TAX_CODE, settings.name)}, {"TAX", "NON"})
 		terms = {row.term_name: row.due_days for row in self.rows(TERM, settings.name)}
 		self.assertEqual(terms["Net 30"], 30)
-		self.assertIsNotNone(frappe.db.get_value(SETTINGS_DOCTYPE, settings.name, "last_reference_fetch"))
+		self.assertIsNotNone(frappe.db.get_value(SETTINGS, settings.name, "last_reference_fetch"))
 		# Link fields show the QuickBooks name, not "<settings>-<id>".
 		meta = frappe.get_meta(ACCOUNT)
 		self.assertEqual((meta.title_field, meta.show_title_field_in_link), ("account_name", 1))
@@ -86,7 +81,7 @@ class TestFetch(ReferenceDataTestCase):
 	def test_refetch_updates_changed_rows_and_marks_inactive_and_vanished_ones(self):
 		settings = make_connected_settings(self.company)
 		fetch_reference_data(settings.name)
-		client = connection.get_client(settings.name)
+		client = get_client(settings.name)
 		travel = next(client.query("SELECT * FROM Account WHERE Name = {}", "Travel"))
 		client.update(
 			"Account", {"Id": travel["Id"], "SyncToken": travel["SyncToken"], "Active": False}, sparse=True
@@ -139,7 +134,7 @@ class TestFetch(ReferenceDataTestCase):
 		settings = make_connected_settings(self.company)
 		connection.disconnect(settings.name)
 
-		with self.assertRaises(connection.QuickBooksNotConnectedError):
+		with self.assertRaises(QuickBooksNotConnectedError):
 			reference_data.fetch_quickbooks_data(settings.name)
 
 	def test_the_job_notifies_the_user_when_done_and_when_it_fails(self):
@@ -166,7 +161,7 @@ class TestSuggestMappings(ReferenceDataTestCase):
 		settings = make_connected_settings(self.company)
 		fetch_reference_data(settings.name)
 		services = frappe.db.get_value(ACCOUNT, {"settings": settings.name, "account_name": "Services"})
-		doc = frappe.get_doc(SETTINGS_DOCTYPE, settings.name)
+		doc = frappe.get_doc(SETTINGS, settings.name)
 		doc.append(
 			"account_mappings",
 			{"purpose": "Income", "erpnext_account": f"Sales - {ABBR}", "qbo_account": services},
@@ -192,7 +187,7 @@ class TestSuggestMappings(ReferenceDataTestCase):
 
 		self.assertEqual(again["added"], [])
 		self.assertEqual(
-			len(frappe.get_doc(SETTINGS_DOCTYPE, settings.name).account_mappings), len(doc.account_mappings)
+			len(frappe.get_doc(SETTINGS, settings.name).account_mappings), len(doc.account_mappings)
 		)
 
 	def qbo_name(self, row) -> str:

@@ -10,10 +10,10 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, today
 
-from quickbooks_connector.quickbooks_connector import connection
-from quickbooks_connector.quickbooks_connector.connection import DISCONNECTED, SETTINGS_DOCTYPE
+from quickbooks_connector.constants import DISCONNECTED, SETTINGS, TAX_CODE
 from quickbooks_connector.quickbooks_connector.mappings import used_tax_sources
-from quickbooks_connector.quickbooks_connector.reference_data import TAX_CODE, fetch_reference_data
+from quickbooks_connector.quickbooks_connector.reference_data import fetch_reference_data
+from quickbooks_connector.quickbooks_connector.tokens import clear_tokens
 from quickbooks_connector.tests.utils import get_test_company, make_connected_settings
 
 COMPANY, ABBR = "QBC Tax Gate Co", "QTG"  # a company of its own: no invoice of it exists
@@ -112,8 +112,8 @@ class TestTaxMappingGate(FrappeTestCase):
 
 	@classmethod
 	def tearDownClass(cls) -> None:
-		if frappe.db.exists(SETTINGS_DOCTYPE, COMPANY):
-			connection.clear_tokens(COMPANY, DISCONNECTED, "")
+		if frappe.db.exists(SETTINGS, COMPANY):
+			clear_tokens(COMPANY, DISCONNECTED, "")
 		frappe.db.commit()  # nosemgrep
 		super().tearDownClass()
 
@@ -166,7 +166,7 @@ class TestTaxMappingGate(FrappeTestCase):
 
 		settings.save()
 
-		self.assertEqual(frappe.db.get_value(SETTINGS_DOCTYPE, settings.name, "enabled"), 1)
+		self.assertEqual(frappe.db.get_value(SETTINGS, settings.name, "enabled"), 1)
 		settings.reload()
 		settings.run_method("onload")
 		self.assertEqual(settings.get_onload().tax_mapping_status["missing_accounts"], [])

@@ -12,7 +12,8 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import escape_html, get_link_to_form
 
-from quickbooks_connector.quickbooks_connector.context import SETTINGS, mapping_context
+from quickbooks_connector.constants import SETTINGS
+from quickbooks_connector.quickbooks_connector.context import mapping_context
 from quickbooks_connector.quickbooks_connector.port import plain_dict
 from quickbooks_connector.quickbooks_connector.push import auto_push_settings, start_date_reason
 from quickbooks_connector.sync.preflight import preflight

@@ -17,10 +17,11 @@ from frappe.utils import add_days, nowdate
 from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
 from erpnext.controllers.accounts_controller import get_taxes_and_charges
 
+from quickbooks_connector.constants import ENABLED, PRE_SUBMIT_CHECK, PUSH_MODE, SYNC_START_DATE
 from quickbooks_connector.demo import mirror_chart
 from quickbooks_connector.quickbooks_connector import connection
-from quickbooks_connector.quickbooks_connector.connection import get_client
 from quickbooks_connector.quickbooks_connector.reference_data import fetch_reference_data
+from quickbooks_connector.quickbooks_connector.settings import get_client
 from quickbooks_connector.tests.utils import emulator_admin, get_test_company, make_connected_settings
 
 # A company of its own: other bench tests reconnect the shared test company's settings to other realms.
@@ -66,10 +67,10 @@ class PushWorld:
 			self.map_account(f"{account} - {self.abbr}", purpose)
 		self.settings.update(
 			{
-				"enabled": 1,
-				"push_mode": "On Submit",
-				"pre_submit_check": "Off",
-				"sync_start_date": None,
+				ENABLED: 1,
+				PUSH_MODE: "On Submit",
+				PRE_SUBMIT_CHECK: "Off",
+				SYNC_START_DATE: None,
 				**settings_fields,
 			}
 		)

@@ -9,9 +9,10 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, now_datetime, nowdate
 
+from quickbooks_connector.constants import SETTINGS, SYNC_LOG, SYNC_STATUS_FIELD
 from quickbooks_connector.mapping.money import money
 from quickbooks_connector.quickbooks_connector import port, push
-from quickbooks_connector.quickbooks_connector.port import SYNC_LOG, lock_key, log_name
+from quickbooks_connector.quickbooks_connector.port import lock_key, log_name
 from quickbooks_connector.tests.push_fixtures import (
 	CUSTOMER,
 	UNMAPPED_INCOME,
@@ -44,7 +45,7 @@ class PushTestCase(FrappeTestCase):
 			doc = make(*args, **kwargs)
 		self.assertEqual(self.world.requests_sent(), before, "the submit itself must not call QuickBooks")
 		self.assertEqual(self.log(doc).status, "Queued")
-		self.assertEqual(frappe.db.get_value(doc.doctype, doc.name, "quickbooks_sync_status"), "Queued")
+		self.assertEqual(frappe.db.get_value(doc.doctype, doc.name, SYNC_STATUS_FIELD), "Queued")
 		self.assertEqual(len(jobs), 1)
 		run_job(jobs[0])
 		return doc
@@ -57,7 +58,7 @@ class PushTestCase(FrappeTestCase):
 	def assert_synced(self, doc) -> frappe._dict:
 		log = self.log(doc)
 		self.assertEqual(log.status, "Synced", log.error)
-		self.assertEqual(frappe.db.get_value(doc.doctype, doc.name, "quickbooks_sync_status"), "Synced")
+		self.assertEqual(frappe.db.get_value(doc.doctype, doc.name, SYNC_STATUS_FIELD), "Synced")
 		self.assertIn(f"realmId={self.world.realm_id}", log.qbo_url)
 		return log
 
@@ -168,9 +169,7 @@ class TestPushOnSubmit(PushTestCase):
 		run_job(jobs[0])
 
 		self.assertEqual(self.log(invoice).status, "Voided")
-		self.assertEqual(
-			frappe.db.get_value("Sales Invoice", invoice.name, "quickbooks_sync_status"), "Voided"
-		)
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, SYNC_STATUS_FIELD), "Voided")
 		held = self.held_one("Invoice", invoice.name)
 		self.assertEqual(money(held["TotalAmt"]), Decimal("0.00"))
 
@@ -230,9 +229,7 @@ class TestFailuresAndRetries(PushTestCase):
 		log = self.log(invoice)
 		self.assertEqual((log.status, log.error_kind), ("Failed", "permanent"))
 		self.assertIn(unmapped, log.error)
-		self.assertEqual(
-			frappe.db.get_value("Sales Invoice", invoice.name, "quickbooks_sync_status"), "Failed"
-		)
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, SYNC_STATUS_FIELD), "Failed")
 		self.assertEqual(self.world.held("Invoice", "where DocNumber = {}", invoice.name), [])
 
 		self.world.settings.reload()
@@ -273,7 +270,7 @@ class TestFailuresAndRetries(PushTestCase):
 		self.held_one("Invoice", invoice.name)
 
 	def test_document_submitted_while_disconnected_waits_for_the_reconnect(self):
-		frappe.db.set_value("QuickBooks Settings", self.world.settings.name, "connection_status", "Expired")
+		frappe.db.set_value(SETTINGS, self.world.settings.name, "connection_status", "Expired")
 		with captured_jobs() as jobs:
 			invoice = self.world.sales_invoice()
 
@@ -285,14 +282,14 @@ class TestFailuresAndRetries(PushTestCase):
 			push.retry_due()
 		self.assertEqual(jobs, [], "nothing can succeed before the reconnect")
 
-		frappe.db.set_value("QuickBooks Settings", self.world.settings.name, "connection_status", "Connected")
+		frappe.db.set_value(SETTINGS, self.world.settings.name, "connection_status", "Connected")
 		with captured_jobs() as jobs:
 			push.retry_due()
 		run_job(jobs[0])
 		self.assert_synced(invoice)
 
 	def test_reconnecting_sends_what_waited_for_the_connection_at_once(self):
-		frappe.db.set_value("QuickBooks Settings", self.world.settings.name, "connection_status", "Expired")
+		frappe.db.set_value(SETTINGS, self.world.settings.name, "connection_status", "Expired")
 		with captured_jobs():
 			invoice = self.world.sales_invoice()
 		self.assertEqual(self.log(invoice).error_kind, "auth")

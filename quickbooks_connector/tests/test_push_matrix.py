@@ -34,11 +34,12 @@ from frappe.utils import add_days, flt, nowdate
 from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
 from erpnext.controllers.sales_and_purchase_return import make_return_doc
 
+from quickbooks_connector.constants import SYNC_LOG, TAX_CODE
 from quickbooks_connector.demo import mirror_chart
 from quickbooks_connector.mapping.money import ZERO, money
 from quickbooks_connector.qbo.errors import NotFoundError
 from quickbooks_connector.quickbooks_connector.context import mapping_context
-from quickbooks_connector.quickbooks_connector.port import SYNC_LOG, log_name
+from quickbooks_connector.quickbooks_connector.port import log_name
 from quickbooks_connector.quickbooks_connector.reference_data import fetch_reference_data
 from quickbooks_connector.tests.push_fixtures import (
 	CUSTOMER,
@@ -141,7 +142,7 @@ class MatrixWorld(PushWorld):
 	def _map_tax_codes(self, tax_codes: dict[str, str], exempt_code: str | None) -> None:
 		codes = dict(
 			frappe.get_all(
-				"QuickBooks Tax Code",
+				TAX_CODE,
 				{"settings": self.settings.name},
 				["tax_code_name", "name"],
 				as_list=True,

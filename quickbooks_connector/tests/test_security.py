@@ -19,10 +19,19 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, add_to_date, now_datetime, nowdate
 from frappe.utils.password import get_decrypted_password, set_encrypted_password
 
+from quickbooks_connector.constants import LINK, SETTINGS, SYNC_LOG
 from quickbooks_connector.qbo import Tokens
-from quickbooks_connector.quickbooks_connector import connection, party_import, push, reference_data
-from quickbooks_connector.quickbooks_connector.connection import SETTINGS_DOCTYPE, FrappeTokenStore
-from quickbooks_connector.quickbooks_connector.port import LINK, SYNC_LOG, log_name
+from quickbooks_connector.quickbooks_connector import (
+	connection,
+	party_import,
+	push,
+	reference_data,
+	token_refresh,
+)
+from quickbooks_connector.quickbooks_connector.company_details import update_company_details
+from quickbooks_connector.quickbooks_connector.port import log_name
+from quickbooks_connector.quickbooks_connector.settings import QuickBooksNotConnectedError, get_client
+from quickbooks_connector.quickbooks_connector.tokens import FrappeTokenStore, clear_tokens, store_tokens
 from quickbooks_connector.tests.push_fixtures import PushWorld, captured_jobs, run_job
 from quickbooks_connector.tests.utils import emulator_admin, make_user, start_emulator
 
@@ -75,13 +84,13 @@ class SecurityTestCase(FrappeTestCase):
 		tokens = Tokens.from_token_response(
 			admin.issue_tokens(self.world.realm_id), self.world.realm_id, now_datetime().timestamp()
 		)
-		connection.store_tokens(self.settings.name, tokens)
+		store_tokens(self.settings.name, tokens)
 		self.settings.reload()
 
 	def secrets(self) -> list[str]:
 		"""Every secret of the settings, in every spelling that could show up in text."""
 		values = [
-			get_decrypted_password(SETTINGS_DOCTYPE, self.settings.name, field, raise_exception=False)
+			get_decrypted_password(SETTINGS, self.settings.name, field, raise_exception=False)
 			for field in ("access_token", "refresh_token", "client_secret")
 		]
 		forms = []
@@ -98,7 +107,7 @@ class SecurityTestCase(FrappeTestCase):
 
 	def expire_access_token(self) -> None:
 		frappe.db.set_value(
-			SETTINGS_DOCTYPE,
+			SETTINGS,
 			self.settings.name,
 			"access_token_expires_at",
 			add_to_date(now_datetime(), minutes=-1),
@@ -156,11 +165,11 @@ class TestEmulatorEnvironment(SecurityTestCase):
 			frappe.db.rollback()
 			# A record that is already an emulator connection sends nothing either.
 			self.settings.reload()
-			with self.assertRaises(connection.QuickBooksNotConnectedError):
-				connection.get_client(self.settings)
+			with self.assertRaises(QuickBooksNotConnectedError):
+				get_client(self.settings)
 		with site_config(developer_mode=0, quickbooks_allow_emulator=1):
 			self.settings.reload()
-			self.assertTrue(connection.get_client(self.settings).company_info())
+			self.assertTrue(get_client(self.settings).company_info())
 
 	def test_changing_where_tokens_go_or_whose_they_are_drops_the_connection(self):
 		for field, value in (
@@ -180,9 +189,7 @@ class TestEmulatorEnvironment(SecurityTestCase):
 				self.assertIsNone(FrappeTokenStore(self.settings.name).load())
 				for token in ("access_token", "refresh_token"):
 					self.assertFalse(
-						get_decrypted_password(
-							SETTINGS_DOCTYPE, self.settings.name, token, raise_exception=False
-						)
+						get_decrypted_password(SETTINGS, self.settings.name, token, raise_exception=False)
 					)
 				frappe.db.rollback()
 		self.settings.reload()
@@ -204,11 +211,11 @@ class TestEmulatorEnvironment(SecurityTestCase):
 		original = info[key]["CompanyName"]
 		info[key]["CompanyName"] = 'Books <img src=x onerror="alert(document.cookie)">'
 		try:
-			connection.update_company_details(self.settings)
+			update_company_details(self.settings)
 		finally:
 			info[key]["CompanyName"] = original
 
-		stored = frappe.db.get_value(SETTINGS_DOCTYPE, self.settings.name, "qbo_company_name")
+		stored = frappe.db.get_value(SETTINGS, self.settings.name, "qbo_company_name")
 		self.assertIn("Books", stored)
 		self.assertNotIn("onerror", stored)
 
@@ -229,7 +236,7 @@ class TestNoSecretsInErrorLogs(SecurityTestCase):
 		self.expire_access_token()
 		self.world.admin.inject_fault(match={"path_regex": TOKEN_PATH}, action="error", status=503, times=0)
 
-		connection.refresh_tokens()
+		token_refresh.refresh_tokens()
 
 		logs = self.new_error_logs()
 		self.assertTrue(logs, "the failed refresh is in the Error Log")
@@ -240,10 +247,10 @@ class TestNoSecretsInErrorLogs(SecurityTestCase):
 	def test_invalid_client_after_the_app_secret_was_rotated(self):
 		old_secrets = self.secrets()
 		# The secret stored here is no longer the app's (rotated at Intuit): the token endpoint says invalid_client.
-		set_encrypted_password(SETTINGS_DOCTYPE, self.settings.name, "rotated-secret-9f8e7d", "client_secret")
+		set_encrypted_password(SETTINGS, self.settings.name, "rotated-secret-9f8e7d", "client_secret")
 		self.expire_access_token()
 		try:
-			connection.refresh_tokens()
+			token_refresh.refresh_tokens()
 			logs = self.new_error_logs()
 			self.assertTrue(logs)
 			self.assert_no_secret_in(logs)
@@ -251,9 +258,7 @@ class TestNoSecretsInErrorLogs(SecurityTestCase):
 				for secret in old_secrets:
 					self.assertNotIn(secret, text)
 		finally:
-			set_encrypted_password(
-				SETTINGS_DOCTYPE, self.settings.name, "emulator-client-secret", "client_secret"
-			)
+			set_encrypted_password(SETTINGS, self.settings.name, "emulator-client-secret", "client_secret")
 			frappe.db.commit()  # nosemgrep
 
 	def test_unexpected_exception_inside_requests_while_pushing(self):
@@ -266,7 +271,7 @@ class TestNoSecretsInErrorLogs(SecurityTestCase):
 			push.run_sync("Sales Invoice", invoice.name)
 			# What Frappe itself records for an exception nobody handled (the job runner, the web handler).
 			try:
-				connection.get_client(self.settings).company_info()
+				get_client(self.settings).company_info()
 			except Exception:
 				frappe.log_error("unhandled while calling QuickBooks")
 				from quickbooks_connector.quickbooks_connector.safety import log_error
@@ -425,21 +430,21 @@ class TestTokenStore(SecurityTestCase):
 		self.expire_access_token()
 		note = frappe.get_doc({"doctype": "ToDo", "description": "half-done work of the caller"}).insert()
 
-		connection.get_client(self.settings).company_info()  # refreshes first
+		get_client(self.settings).company_info()  # refreshes first
 
 		self.assertTrue(frappe.db.exists("ToDo", note.name), "the caller's work is still pending")
 		frappe.db.rollback()
 		self.assertFalse(frappe.db.exists("ToDo", note.name), "and was not committed by the refresh")
 		after = FrappeTokenStore(self.settings.name).load()
 		self.assertNotEqual(after.access_token, before.access_token, "the refreshed tokens were kept")
-		self.assertTrue(connection.get_client(self.settings).company_info())
+		self.assertTrue(get_client(self.settings).company_info())
 
 	def test_clearing_and_storing_tokens_wait_for_the_refresh_lock(self):
 		stored = FrappeTokenStore(self.settings.name).load()
 		fresh = dataclasses.replace(stored, access_token="a-new-access-token-from-a-connect")
 		for write in (
-			lambda: connection.clear_tokens(self.settings.name, "Disconnected", "test"),
-			lambda: connection.store_tokens(self.settings.name, fresh),
+			lambda: clear_tokens(self.settings.name, "Disconnected", "test"),
+			lambda: store_tokens(self.settings.name, fresh),
 		):
 			with self.subTest(write=write), self.refresher_holding_the_lock():
 				frappe.db.sql("set session innodb_lock_wait_timeout = 1")
@@ -462,7 +467,7 @@ class TestTokenStore(SecurityTestCase):
 			password=conf.db_password,
 			cur_db_name=conf.db_name,
 		)
-		other.sql(f"select name from `tab{SETTINGS_DOCTYPE}` where name = %s for update", self.settings.name)
+		other.sql(f"select name from `tab{SETTINGS}` where name = %s for update", self.settings.name)
 		try:
 			yield
 		finally:
@@ -475,9 +480,7 @@ class TestTokenStore(SecurityTestCase):
 
 class TestPreferencesRefresh(SecurityTestCase):
 	def test_retry_reads_the_multicurrency_switch_again(self):
-		frappe.db.set_value(
-			SETTINGS_DOCTYPE, self.settings.name, "qbo_multicurrency", 0, update_modified=False
-		)
+		frappe.db.set_value(SETTINGS, self.settings.name, "qbo_multicurrency", 0, update_modified=False)
 		frappe.cache.delete_value(f"quickbooks_preferences_read:{self.settings.name}")
 		frappe.db.commit()  # nosemgrep
 		realm = start_emulator().app.store.get(self.world.realm_id)
@@ -493,7 +496,7 @@ class TestPreferencesRefresh(SecurityTestCase):
 		finally:
 			prefs["MultiCurrencyEnabled"] = was
 
-		self.assertEqual(frappe.db.get_value(SETTINGS_DOCTYPE, self.settings.name, "qbo_multicurrency"), 1)
+		self.assertEqual(frappe.db.get_value(SETTINGS, self.settings.name, "qbo_multicurrency"), 1)
 
 
 # 10c. Import progress belongs to the run that reports it -------------------------------------------------------

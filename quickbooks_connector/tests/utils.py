@@ -11,6 +11,19 @@ from typing import TYPE_CHECKING, Any
 
 import frappe
 
+from quickbooks_connector.constants import (
+	CLIENT_ID,
+	CLIENT_SECRET,
+	COMPANY,
+	DISCONNECTED,
+	EMULATOR,
+	EMULATOR_URL,
+	ENABLED,
+	ENVIRONMENT,
+	IMPORT_RUN,
+	LAST_IMPORT_RUN,
+	SETTINGS,
+)
 from quickbooks_connector.emulator import (
 	DEFAULT_CLIENT_ID,
 	DEFAULT_CLIENT_SECRET,
@@ -18,8 +31,10 @@ from quickbooks_connector.emulator import (
 	EmulatorServer,
 )
 from quickbooks_connector.qbo import Tokens
-from quickbooks_connector.quickbooks_connector import connection
+from quickbooks_connector.quickbooks_connector.company_details import update_company_details
 from quickbooks_connector.quickbooks_connector.reference_data import delete_reference_data
+from quickbooks_connector.quickbooks_connector.settings import get_settings
+from quickbooks_connector.quickbooks_connector.tokens import clear_tokens, store_tokens
 
 if TYPE_CHECKING:
 	from quickbooks_connector.quickbooks_connector.doctype.quickbooks_settings.quickbooks_settings import (
@@ -86,9 +101,9 @@ def make_connected_settings(
 			**(realm or {}),
 		}
 	)
-	enabled = settings_fields.pop("enabled", None)
+	enabled = settings_fields.pop(ENABLED, None)
 
-	doc = connection.get_settings(company) or frappe.new_doc(connection.SETTINGS_DOCTYPE, company=company)
+	doc = get_settings(company) or frappe.new_doc(SETTINGS, company=company)
 	if not doc.is_new():
 		_drop_dangling_import_run(doc)
 		doc.account_mappings = []
@@ -98,19 +113,19 @@ def make_connected_settings(
 		delete_reference_data(doc.name)
 	doc.update(
 		{
-			"environment": "Emulator",
-			"emulator_url": server.base_url,
-			"client_id": DEFAULT_CLIENT_ID,
-			"client_secret": DEFAULT_CLIENT_SECRET,
+			ENVIRONMENT: EMULATOR,
+			EMULATOR_URL: server.base_url,
+			CLIENT_ID: DEFAULT_CLIENT_ID,
+			CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
 			**settings_fields,
 		}
 	)
 	doc.save(ignore_permissions=True)
 
 	tokens = Tokens.from_token_response(admin.issue_tokens(realm_id), realm_id, time.time())
-	connection.store_tokens(doc.name, tokens)
+	store_tokens(doc.name, tokens)
 	doc.reload()
-	connection.update_company_details(doc)
+	update_company_details(doc)
 	if enabled is not None:
 		doc.reload()
 		doc.enabled = enabled
@@ -136,10 +151,8 @@ def _disconnect_connected() -> None:
 
 def _drop_dangling_import_run(doc: "QuickBooksSettings") -> None:
 	"""An import run rolled back by another test (or pruned) would fail the save's link check."""
-	if doc.last_import_run and not frappe.db.exists("QuickBooks Import Run", doc.last_import_run):
-		frappe.db.set_value(
-			connection.SETTINGS_DOCTYPE, doc.name, "last_import_run", None, update_modified=False
-		)
+	if doc.last_import_run and not frappe.db.exists(IMPORT_RUN, doc.last_import_run):
+		frappe.db.set_value(SETTINGS, doc.name, LAST_IMPORT_RUN, None, update_modified=False)
 		doc.last_import_run = None
 
 
@@ -159,8 +172,6 @@ def make_user(email: str, roles: Iterable[str]) -> str:
 
 def disconnect_companies(companies: Iterable[str]) -> None:
 	"""Leave no connection behind pointing at this test process's emulator (the hourly refresh job would try it)."""
-	for name in frappe.get_all(
-		connection.SETTINGS_DOCTYPE, filters={"company": ("in", list(companies))}, pluck="name"
-	):
-		connection.clear_tokens(name, connection.DISCONNECTED, "")
+	for name in frappe.get_all(SETTINGS, filters={COMPANY: ("in", list(companies))}, pluck="name"):
+		clear_tokens(name, DISCONNECTED, "")
 	frappe.db.commit()  # nosemgrep: clear_tokens' effect must outlive the test transaction

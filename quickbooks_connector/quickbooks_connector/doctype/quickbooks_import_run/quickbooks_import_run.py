@@ -6,6 +6,8 @@ from frappe.model.document import Document
 from frappe.query_builder import Interval
 from frappe.query_builder.functions import Now
 
+from quickbooks_connector.constants import IMPORT_RUN, IMPORT_RUN_ITEM, LAST_IMPORT_RUN, SETTINGS
+
 
 class QuickBooksImportRun(Document):
 	# begin: auto-generated types
@@ -44,15 +46,13 @@ class QuickBooksImportRun(Document):
 		"""Log Settings prunes runs older than `days` (hooks.default_log_clearing_doctypes), with their rows.
 		The last run of each settings record is kept: the settings link to it, and a dangling link would make
 		the settings impossible to save."""
-		runs = frappe.qb.DocType("QuickBooks Import Run")
-		items = frappe.qb.DocType("QuickBooks Import Run Item")
-		linked = frappe.get_all(
-			"QuickBooks Settings", filters={"last_import_run": ("is", "set")}, pluck="last_import_run"
-		)
+		runs = frappe.qb.DocType(IMPORT_RUN)
+		items = frappe.qb.DocType(IMPORT_RUN_ITEM)
+		linked = frappe.get_all(SETTINGS, filters={LAST_IMPORT_RUN: ("is", "set")}, pluck=LAST_IMPORT_RUN)
 		condition = runs.creation < (Now() - Interval(days=days))
 		if linked:
 			condition &= runs.name.notin(linked)
 		old = [row.name for row in frappe.qb.from_(runs).select(runs.name).where(condition).run(as_dict=True)]
 		if old:
 			frappe.db.delete(items, {"parent": ("in", old)})
-			frappe.db.delete("QuickBooks Import Run", {"name": ("in", old)})
+			frappe.db.delete(IMPORT_RUN, {"name": ("in", old)})

@@ -5,25 +5,24 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, now_datetime
 
+from quickbooks_connector.constants import IMPORT_RUN, IMPORT_RUN_ITEM, LAST_IMPORT_RUN, SETTINGS
 from quickbooks_connector.quickbooks_connector.doctype.quickbooks_import_run.quickbooks_import_run import (
 	QuickBooksImportRun,
 )
-
-RUN = "QuickBooks Import Run"
 
 
 class TestQuickBooksImportRun(FrappeTestCase):
 	def make_run(self, days_old: int) -> str:
 		run = frappe.get_doc(
 			{
-				"doctype": RUN,
+				"doctype": IMPORT_RUN,
 				"settings": "Any Company",
 				"status": "Completed",
 				"items": [{"action": "Created", "qbo_entity": "Customer", "qbo_id": "1"}],
 			}
 		).insert(ignore_permissions=True, ignore_links=True)
 		created = add_to_date(now_datetime(), days=-days_old)
-		frappe.db.set_value(RUN, run.name, "creation", created, update_modified=False)
+		frappe.db.set_value(IMPORT_RUN, run.name, "creation", created, update_modified=False)
 		return run.name
 
 	def test_log_settings_prune_old_runs_with_their_rows(self):
@@ -31,21 +30,19 @@ class TestQuickBooksImportRun(FrappeTestCase):
 
 		QuickBooksImportRun.clear_old_logs(days=90)
 
-		self.assertFalse(frappe.db.exists(RUN, old))
-		self.assertFalse(frappe.db.exists("QuickBooks Import Run Item", {"parent": old}))
-		self.assertTrue(frappe.db.exists(RUN, recent))
-		self.assertTrue(frappe.db.exists("QuickBooks Import Run Item", {"parent": recent}))
+		self.assertFalse(frappe.db.exists(IMPORT_RUN, old))
+		self.assertFalse(frappe.db.exists(IMPORT_RUN_ITEM, {"parent": old}))
+		self.assertTrue(frappe.db.exists(IMPORT_RUN, recent))
+		self.assertTrue(frappe.db.exists(IMPORT_RUN_ITEM, {"parent": recent}))
 
 	def test_the_run_a_settings_record_links_to_is_kept_however_old(self):
 		from quickbooks_connector.tests.utils import get_test_company, make_connected_settings
 
 		settings = make_connected_settings(get_test_company("QBC Import Run Co", "QIR"))
 		last = self.make_run(days_old=200)
-		frappe.db.set_value(
-			"QuickBooks Settings", settings.name, "last_import_run", last, update_modified=False
-		)
+		frappe.db.set_value(SETTINGS, settings.name, LAST_IMPORT_RUN, last, update_modified=False)
 
 		QuickBooksImportRun.clear_old_logs(days=90)
 
-		self.assertTrue(frappe.db.exists(RUN, last))
-		frappe.get_doc("QuickBooks Settings", settings.name).save()  # the link still resolves
+		self.assertTrue(frappe.db.exists(IMPORT_RUN, last))
+		frappe.get_doc(SETTINGS, settings.name).save()  # the link still resolves

@@ -5,6 +5,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from quickbooks_connector.constants import LINK, REALM_ID, SETTINGS
 from quickbooks_connector.quickbooks_connector.doctype.quickbooks_sync_log.quickbooks_sync_log import (
 	refuse_unless_connector,
 )
@@ -44,7 +45,7 @@ class QuickBooksLink(Document):
 		if not self.erpnext_key:
 			frappe.throw(_("Set the ERPNext record (or the key) this QuickBooks record is linked to."))
 		if not self.realm_id:
-			self.realm_id = frappe.db.get_value("QuickBooks Settings", self.settings, "realm_id") or ""
+			self.realm_id = frappe.db.get_value(SETTINGS, self.settings, REALM_ID) or ""
 		self._check_unique("erpnext_key", _("{0} '{1}' is already linked to QuickBooks {2} {3} ({4})."))
 		self._check_unique("qbo_id", _("QuickBooks {2} {3} is already linked to {0} '{1}' ({4})."))
 
@@ -73,12 +74,12 @@ class QuickBooksLink(Document):
 
 def on_doctype_update() -> None:
 	frappe.db.add_unique(
-		"QuickBooks Link",
+		LINK,
 		["settings", "realm_id", "qbo_entity", "erpnext_key"],
 		constraint_name="unique_link_key",
 	)
 	frappe.db.add_unique(
-		"QuickBooks Link",
+		LINK,
 		["settings", "realm_id", "qbo_entity", "qbo_id"],
 		constraint_name="unique_link_qbo_id",
 	)

@@ -4,7 +4,8 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from quickbooks_connector.quickbooks_connector.port import LINK, FrappePort
+from quickbooks_connector.constants import LINK
+from quickbooks_connector.quickbooks_connector.port import FrappePort
 from quickbooks_connector.tests.push_fixtures import CUSTOMER, ITEM, PushWorld
 
 

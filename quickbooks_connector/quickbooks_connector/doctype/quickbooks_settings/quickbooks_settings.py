@@ -5,9 +5,17 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from quickbooks_connector.constants import EMULATOR
 from quickbooks_connector.qbo import endpoints_for
-from quickbooks_connector.quickbooks_connector import connection, mappings
+from quickbooks_connector.quickbooks_connector import mappings
+from quickbooks_connector.quickbooks_connector.connection import pop_notice
 from quickbooks_connector.quickbooks_connector.reference_data import delete_reference_data
+from quickbooks_connector.quickbooks_connector.settings import (
+	callback_url,
+	drop_connection_on_credential_change,
+	keep_connector_fields,
+	refuse_emulator_unless_allowed,
+)
 
 
 class QuickBooksSettings(Document):
@@ -70,15 +78,15 @@ class QuickBooksSettings(Document):
 	# end: auto-generated types
 
 	def validate(self) -> None:
-		connection.keep_connector_fields(self)
-		connection.refuse_emulator_unless_allowed(self)
+		keep_connector_fields(self)
+		refuse_emulator_unless_allowed(self)
 		self.validate_emulator_url()
-		connection.drop_connection_on_credential_change(self)
-		self.redirect_url = connection.callback_url()
+		drop_connection_on_credential_change(self)
+		self.redirect_url = callback_url()
 		mappings.validate_settings(self)
 
 	def validate_emulator_url(self) -> None:
-		if self.environment != "Emulator":
+		if self.environment != EMULATOR:
 			self.emulator_url = None
 			return
 		try:
@@ -90,7 +98,7 @@ class QuickBooksSettings(Document):
 			)
 
 	def onload(self) -> None:
-		self.set_onload("connection_notice", connection.pop_notice())
+		self.set_onload("connection_notice", pop_notice())
 		self.set_onload("tax_mapping_status", mappings.tax_mapping_status(self))
 		self.set_onload("stale_mappings", mappings.stale_mappings(self))
 

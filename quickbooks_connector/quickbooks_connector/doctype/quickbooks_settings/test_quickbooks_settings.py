@@ -12,14 +12,11 @@ from frappe.desk.form.load import getdoc
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, today
 
+from quickbooks_connector.constants import ACCOUNT, CONNECTED, DISCONNECTED, SETTINGS, TAX_CODE
 from quickbooks_connector.quickbooks_connector import connection
-from quickbooks_connector.quickbooks_connector.connection import (
-	CONNECTED,
-	DISCONNECTED,
-	SETTINGS_DOCTYPE,
-	FrappeTokenStore,
-)
-from quickbooks_connector.quickbooks_connector.reference_data import ACCOUNT, TAX_CODE, fetch_reference_data
+from quickbooks_connector.quickbooks_connector.reference_data import fetch_reference_data
+from quickbooks_connector.quickbooks_connector.settings import callback_url, get_client
+from quickbooks_connector.quickbooks_connector.tokens import FrappeTokenStore, clear_tokens
 from quickbooks_connector.tests.utils import get_test_company, make_connected_settings, make_user
 
 # A company of its own, so tests of other modules running on the same site cannot interfere.
@@ -41,8 +38,8 @@ class SettingsTestCase(FrappeTestCase):
 
 	@classmethod
 	def tearDownClass(cls) -> None:
-		if frappe.db.exists(SETTINGS_DOCTYPE, COMPANY):
-			connection.clear_tokens(COMPANY, DISCONNECTED, "")
+		if frappe.db.exists(SETTINGS, COMPANY):
+			clear_tokens(COMPANY, DISCONNECTED, "")
 		frappe.db.commit()  # nosemgrep
 		super().tearDownClass()
 
@@ -69,14 +66,14 @@ class TestSettingsRecord(SettingsTestCase):
 		settings = make_connected_settings(self.company)
 
 		self.assertEqual(settings.name, COMPANY)
-		self.assertEqual(settings.redirect_url, connection.callback_url())
+		self.assertEqual(settings.redirect_url, callback_url())
 		self.assertTrue(
 			settings.redirect_url.endswith(
 				"/api/method/quickbooks_connector.quickbooks_connector.connection.callback"
 			)
 		)
 		with self.assertRaises(frappe.DuplicateEntryError):
-			frappe.get_doc({"doctype": SETTINGS_DOCTYPE, "company": COMPANY}).insert()
+			frappe.get_doc({"doctype": SETTINGS, "company": COMPANY}).insert()
 
 	def test_the_form_never_receives_the_tokens_or_the_client_secret(self):
 		settings = make_connected_settings(self.company)
@@ -84,7 +81,7 @@ class TestSettingsRecord(SettingsTestCase):
 		secret = settings.get_password("client_secret")
 		frappe.local.response = frappe._dict(docs=[])
 
-		getdoc(SETTINGS_DOCTYPE, settings.name)
+		getdoc(SETTINGS, settings.name)
 
 		sent = frappe.local.response.docs[0]
 		payload = frappe.as_json(frappe.local.response)
@@ -92,7 +89,7 @@ class TestSettingsRecord(SettingsTestCase):
 			self.assertEqual(set(sent.get(fieldname)), {"*"}, fieldname)
 		for value in (tokens.access_token, tokens.refresh_token, secret):
 			self.assertNotIn(value, payload)
-		meta = frappe.get_meta(SETTINGS_DOCTYPE)
+		meta = frappe.get_meta(SETTINGS)
 		for fieldname in ("access_token", "refresh_token"):
 			field = meta.get_field(fieldname)
 			self.assertEqual((field.fieldtype, field.hidden, field.read_only), ("Password", 1, 1))
@@ -125,9 +122,9 @@ class TestSettingsRecord(SettingsTestCase):
 		settings = make_connected_settings(self.company)
 		fetch_reference_data(settings.name)
 
-		frappe.delete_doc(SETTINGS_DOCTYPE, settings.name)
+		frappe.delete_doc(SETTINGS, settings.name)
 
-		self.assertFalse(frappe.db.exists(SETTINGS_DOCTYPE, settings.name))
+		self.assertFalse(frappe.db.exists(SETTINGS, settings.name))
 		self.assertEqual(frappe.db.count(ACCOUNT, {"settings": settings.name}), 0)
 		self.assertEqual(frappe.db.count(TAX_CODE, {"settings": settings.name}), 0)
 
@@ -143,21 +140,19 @@ class TestPermissions(SettingsTestCase):
 		settings = make_connected_settings(self.company)
 
 		frappe.set_user(ACCOUNTS_USER)
-		self.assertFalse(frappe.has_permission(SETTINGS_DOCTYPE, "read"))
+		self.assertFalse(frappe.has_permission(SETTINGS, "read"))
 		with self.assertRaises(frappe.PermissionError):
-			getdoc(SETTINGS_DOCTYPE, settings.name)
+			getdoc(SETTINGS, settings.name)
 		with self.assertRaises(frappe.PermissionError):
 			connection.connect(settings.name)
 		with self.assertRaises(frappe.PermissionError):
 			connection.test_connection(settings.name)
 		with self.assertRaises(frappe.PermissionError):
-			frappe.get_list(SETTINGS_DOCTYPE)
+			frappe.get_list(SETTINGS)
 
 		frappe.set_user(ACCOUNTS_MANAGER)
-		self.assertTrue(frappe.has_permission(SETTINGS_DOCTYPE, "write", settings.name))
-		self.assertEqual(
-			frappe.get_list(SETTINGS_DOCTYPE, filters={"name": settings.name}, pluck="name"), [COMPANY]
-		)
+		self.assertTrue(frappe.has_permission(SETTINGS, "write", settings.name))
+		self.assertEqual(frappe.get_list(SETTINGS, filters={"name": settings.name}, pluck="name"), [COMPANY])
 
 	def test_fetched_quickbooks_data_is_read_only_for_users(self):
 		frappe.set_user(ACCOUNTS_MANAGER)
@@ -237,7 +232,7 @@ class TestAccountMappingValidation(SettingsTestCase):
 			{"purpose": "Expense", "erpnext_account": f"Travel Expenses - {ABBR}", "qbo_account": travel},
 		)
 		settings.save()
-		client = connection.get_client(settings.name)
+		client = get_client(settings.name)
 		qbo = client.read("Account", frappe.db.get_value(ACCOUNT, travel, "qbo_id"))
 		client.update(
 			"Account", {"Id": qbo["Id"], "SyncToken": qbo["SyncToken"], "Active": False}, sparse=True
@@ -296,7 +291,7 @@ class TestTaxMapping(SettingsTestCase):
 		settings.enabled = 1
 		settings.save()
 
-		self.assertEqual(frappe.db.get_value(SETTINGS_DOCTYPE, settings.name, "enabled"), 1)
+		self.assertEqual(frappe.db.get_value(SETTINGS, settings.name, "enabled"), 1)
 
 	def test_with_no_invoice_since_the_sync_start_date_the_templates_taxes_still_need_mapping(self):
 		settings = make_connected_settings(
@@ -318,7 +313,7 @@ class TestTaxMapping(SettingsTestCase):
 		settings.enabled = 1
 		settings.save()
 
-		self.assertEqual(frappe.db.get_value(SETTINGS_DOCTYPE, settings.name, "enabled"), 1)
+		self.assertEqual(frappe.db.get_value(SETTINGS, settings.name, "enabled"), 1)
 
 	def test_us_companies_can_enable_without_tax_mappings(self):
 		settings = make_connected_settings(self.company)
@@ -332,7 +327,7 @@ class TestTaxMapping(SettingsTestCase):
 	def test_enabling_needs_a_connection(self):
 		settings = make_connected_settings(self.company)
 		connection.disconnect(settings.name)
-		frappe.db.set_value(SETTINGS_DOCTYPE, settings.name, "realm_id", None)
+		frappe.db.set_value(SETTINGS, settings.name, "realm_id", None)
 		settings.reload()
 		settings.enabled = 1
 

@@ -5,15 +5,15 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from quickbooks_connector.constants import CONNECTOR_WRITE_FLAG
 from quickbooks_connector.quickbooks_connector.port import log_name
-
-WRITE_FLAG = "quickbooks_connector_write"
 
 
 def refuse_unless_connector(doc: Document, action: str) -> None:
 	"""Sync Logs and Links are the connector's exactly-once state: nobody edits them in the desk or through the
-	REST API. The connector's own writers set `doc.flags.quickbooks_connector_write` (or write rows directly)."""
-	if doc.flags.get(WRITE_FLAG) or frappe.flags.in_patch or frappe.flags.in_install:
+	REST API. The connector's own writers set `doc.flags.quickbooks_connector_write` (`links.as_connector`), or write
+	rows directly."""
+	if doc.flags.get(CONNECTOR_WRITE_FLAG) or frappe.flags.in_patch or frappe.flags.in_install:
 		return
 	frappe.throw(
 		_("{0} records are kept by the QuickBooks connector and cannot be {1} by hand.").format(

@@ -8,8 +8,9 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import now_datetime
 
+from quickbooks_connector.constants import SYNC_LOG, SYNC_STATUS_FIELD
 from quickbooks_connector.quickbooks_connector import push
-from quickbooks_connector.quickbooks_connector.port import SYNC_LOG, FrappePort, log_name
+from quickbooks_connector.quickbooks_connector.port import FrappePort, log_name
 from quickbooks_connector.sync import ErrorKind, Status, SyncRecord
 from quickbooks_connector.tests.push_fixtures import PushWorld, captured_jobs
 from quickbooks_connector.tests.utils import make_user
@@ -77,9 +78,7 @@ class TestQuickBooksSyncLog(FrappeTestCase):
 			(log.next_retry_at - now_datetime()).total_seconds(), 120, delta=30
 		)  # system time zone
 		self.assertIn("txnId=42", log.qbo_url)
-		self.assertEqual(
-			frappe.db.get_value("Sales Invoice", invoice.name, "quickbooks_sync_status"), "Failed"
-		)
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, SYNC_STATUS_FIELD), "Failed")
 
 	def test_bulk_retry_from_the_list_queues_every_selected_document(self):
 		invoices = [self.submitted_invoice() for _ in range(2)]
