@@ -9,7 +9,12 @@ records by the same rules before the chunk's documents are prepared, so that pre
   (`DisplayName IN (...)`, active or not, an inactive one made active again); then created in batch calls under
   the first candidate name;
 - items: by the name candidates in order (`Name IN (...)`, active or not), taken when the item posts to the same
-  income account and is not linked to another ERPNext item; then created in batch calls under the first candidate.
+  income account and is not linked to another ERPNext item; then created under the first candidate, in the same
+  batch calls as the chunk's new parties (30 operations a call).
+
+The rules are the single path's, party by party; across the chunk the e-mail look-ups come before the name
+look-ups, so when two ERPNext parties of one chunk could take the same QuickBooks party, the one whose e-mail
+matches it gets it (one by one, whichever document came first would).
 
 Names compare as QuickBooks compares them in queries, ignoring case. Every value list holds at most `IN_LIMIT`
 values per query. Anything the bulk step cannot settle alone is left unlinked for the single path, which then does
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from quickbooks_connector import mapping
@@ -37,22 +43,33 @@ log = logging.getLogger(__name__)
 IN_LIMIT = 200  # values per IN (...) list: a query stays a few kilobytes
 
 
+@dataclass
+class _Create:
+	entity: str
+	key: str
+	body: dict
+	link: Callable[[dict], None]  # called with the created record
+
+
 class BulkResolver:
 	def __init__(self, resolver: Resolver) -> None:
 		self.single = resolver
 		self.client, self.port, self.ctx = resolver.client, resolver.port, resolver.ctx
 
 	def resolve(self, needs: Iterable[Dependencies]) -> None:
-		"""Links the parties and items these documents need that have no link yet, as far as it can alone."""
+		"""Links the parties and items these documents need that have no link yet, as far as it can alone: what
+		the look-ups do not find is created in one set of batch calls (30 operations each), customers, vendors
+		and items together."""
 		needs = list(needs)
 		parties = {(spec.kind, spec.name): spec for deps in needs for spec in deps.all_parties}
 		items = {spec.key: spec for deps in needs for spec in deps.items}
+		creates: list[_Create] = []
 		for kind in ("Customer", "Vendor"):
-			specs = [spec for (of, _), spec in parties.items() if of == kind]
-			self._guarded(
-				f"{kind.lower()}s", lambda specs=specs: self._parties([s for s in specs if self._new(s)])
-			)
-		self._guarded("items", lambda: self._items([spec for spec in items.values() if self._new_item(spec)]))
+			specs = [spec for (of, _), spec in parties.items() if of == kind and self._new(spec)]
+			self._guarded(f"{kind.lower()}s", lambda specs=specs: creates.extend(self._parties(specs)))
+		new_items = [spec for spec in items.values() if self._new_item(spec)]
+		self._guarded("items", lambda: creates.extend(self._items(new_items)))
+		self._guarded("records to create", lambda: self._create(creates))
 
 	def _guarded(self, what: str, step: Callable[[], None]) -> None:
 		try:
@@ -68,9 +85,10 @@ class BulkResolver:
 
 	# Parties ----------------------------------------------------------------------------------------------
 
-	def _parties(self, specs: list[PartySpec]) -> None:
+	def _parties(self, specs: list[PartySpec]) -> list[_Create]:
+		"""Links what the look-ups find; returns the creates for the rest."""
 		if not specs:
-			return
+			return []
 		kind = specs[0].kind
 		erpnext = {spec.name: self.port.get_party(spec.erpnext_doctype, spec.name) for spec in specs}
 		emails = {spec.name: _email(erpnext[spec.name]) for spec in specs}
@@ -101,10 +119,15 @@ class BulkResolver:
 			else:
 				missing.append(spec)
 		build = mapping.customer_payload if kind == "Customer" else mapping.vendor_payload
-		bodies = [build(erpnext[spec.name], self.ctx, candidates[spec.name][0]) for spec in missing]
-		for spec, created in zip(missing, self._create(kind, [s.name for s in missing], bodies), strict=True):
-			if created:
-				self._link_party(spec, created)
+		return [
+			_Create(
+				kind,
+				spec.name,
+				build(erpnext[spec.name], self.ctx, candidates[spec.name][0]),
+				lambda created, spec=spec: self._link_party(spec, created),
+			)
+			for spec in missing
+		]
 
 	def _link_party(self, spec: PartySpec, qbo_party: dict) -> None:
 		try:
@@ -124,9 +147,10 @@ class BulkResolver:
 
 	# Items ------------------------------------------------------------------------------------------------
 
-	def _items(self, specs: list[ItemSpec]) -> None:
+	def _items(self, specs: list[ItemSpec]) -> list[_Create]:
+		"""Links what the look-up finds; returns the creates for the rest."""
 		if not specs:
-			return
+			return []
 		candidates = {spec.key: mapping.item_name_candidates(spec) for spec in specs}
 		names = [name for names in candidates.values() for name in names]
 		rows = self._rows(f"select * from Item where Name IN {{}} and {ANY_ACTIVE}", names)
@@ -146,12 +170,15 @@ class BulkResolver:
 				self.port.set_link("Item", spec.key, self.single._reactivated("Item", found)["Id"])
 			else:
 				missing.append(spec)
-		bodies = [mapping.item_payload(spec, candidates[spec.key][0]) for spec in missing]
-		for spec, created in zip(
-			missing, self._create("Item", [s.key for s in missing], bodies), strict=True
-		):
-			if created:
-				self.port.set_link("Item", spec.key, created["Id"])
+		return [
+			_Create(
+				"Item",
+				spec.key,
+				mapping.item_payload(spec, candidates[spec.key][0]),
+				lambda created, spec=spec: self.port.set_link("Item", spec.key, created["Id"]),
+			)
+			for spec in missing
+		]
 
 	# QuickBooks -------------------------------------------------------------------------------------------
 
@@ -163,18 +190,19 @@ class BulkResolver:
 			rows.extend(self.client.query(statement, unique[start : start + IN_LIMIT]))
 		return rows
 
-	def _create(self, entity: str, keys: list[str], bodies: list[dict]) -> list[dict | None]:
-		"""Creates in batch calls; the new record for each body, None where QuickBooks refused it (or the call
-		failed): the single path takes those."""
-		if not bodies:
-			return []
-		operations = [BatchOperation("create", entity, body) for body in bodies]
-		contents = "|".join(payload_hash(body) for body in bodies)
-		batch_id = request_id(self.single.realm_id, "batch", entity, "|".join(keys), contents)
-		return [
-			result.data if result.ok else None
-			for result in self.client.batch(operations, request_id=batch_id)
-		]
+	def _create(self, creates: list[_Create]) -> None:
+		"""Creates in batch calls and links each new record; what QuickBooks refused (or a failed call did not
+		create) is left to the single path."""
+		if not creates:
+			return
+		operations = [BatchOperation("create", create.entity, create.body) for create in creates]
+		keys = "|".join(f"{create.entity}:{create.key}" for create in creates)
+		contents = "|".join(payload_hash(create.body) for create in creates)
+		batch_id = request_id(self.single.realm_id, "batch", "parties and items", keys, contents)
+		results = self.client.batch(operations, request_id=batch_id)
+		for create, result in zip(creates, results, strict=True):
+			if result.ok and result.data:
+				create.link(result.data)
 
 	def _free(self, entity: str, row: dict, key: str) -> bool:
 		return self.single._free(entity, row["Id"], key)
