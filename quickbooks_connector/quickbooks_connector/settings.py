@@ -37,6 +37,7 @@ from quickbooks_connector.qbo import OAuth, QBOClient, endpoints_for
 from quickbooks_connector.qbo.environments import Endpoints, Environment
 from quickbooks_connector.qbo.links import record_url as qbo_record_url
 from quickbooks_connector.qbo.secret import Secret
+from quickbooks_connector.quickbooks_connector.budget import site_budget
 from quickbooks_connector.quickbooks_connector.safety import emulator_allowed
 from quickbooks_connector.quickbooks_connector.tokens import FrappeTokenStore, clear_tokens, has_tokens
 
@@ -94,11 +95,14 @@ def settings_name(settings: "QuickBooksSettings | str") -> str:
 
 
 def get_client(settings: "QuickBooksSettings | str") -> QBOClient:
-	"""A QuickBooks client for a connected settings record (doc or name)."""
+	"""A QuickBooks client for a connected settings record (doc or name), sending under the request budget every
+	worker of the site shares for that QuickBooks company (`budget`)."""
 	doc = settings_doc(settings)
 	if doc.connection_status != CONNECTED or not doc.realm_id:
 		raise QuickBooksNotConnectedError(not_connected_message(doc))
-	return QBOClient(doc.realm_id, oauth_for(doc), FrappeTokenStore(doc.name), endpoints(doc))
+	where = endpoints(doc)
+	budget = site_budget(doc.realm_id, where.api_base)
+	return QBOClient(doc.realm_id, oauth_for(doc), FrappeTokenStore(doc.name), where, throttle=budget)
 
 
 def not_connected_message(doc: "QuickBooksSettings") -> str:
