@@ -49,7 +49,9 @@ SAVEPOINT = "quickbooks_push_decision"
 # A Queued record whose job vanished (worker crash, Redis flushed) is queued again after this long.
 STALE_QUEUED_AFTER = timedelta(minutes=15)
 RETRY_BATCH = 500
-BACKFILL_CHUNK = 60
+# Documents per push_many call of a backfill: 20 batch calls, so that several stay in flight (the engine pipelines
+# them within a call and waits for all at its end), with progress published and records committed after each.
+BACKFILL_CHUNK = 600
 _DECISION_FIELDS = [
 	"name",
 	ENABLED,
