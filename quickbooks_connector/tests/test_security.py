@@ -36,7 +36,7 @@ from quickbooks_connector.tests.push_fixtures import PushWorld, captured_jobs, r
 from quickbooks_connector.tests.utils import emulator_admin, make_user, start_emulator
 
 COMPANY = "QBC Security Co"
-ABBR = "QSC"
+ABBR = "QSEC"
 TOKEN_PATH = "^/oauth2/v1/tokens/bearer"
 READER = "qbc-reader@security.example"
 CLERK = "qbc-clerk@security.example"

@@ -40,9 +40,9 @@ def test_private_note_identifies_the_document_even_after_quickbooks_voids_it():
 	assert is_ours({"PrivateNote": note}, "Sales Invoice", "ACC-SINV-2026-00011")
 	assert is_ours({"PrivateNote": "Voided " + note}, "Sales Invoice", "ACC-SINV-2026-00011")
 	assert not is_ours({"PrivateNote": note}, "Sales Invoice", "ACC-SINV-2026-0001")
-	assert not is_ours({"PrivateNote": note}, "Sales Invoice", "ACC-SINV-2026-00010"), (
-		"amended_from is not ours"
-	)
+	assert not is_ours(
+		{"PrivateNote": note}, "Sales Invoice", "ACC-SINV-2026-00010"
+	), "amended_from is not ours"
 	assert not is_ours({"PrivateNote": note}, "Purchase Invoice", "ACC-SINV-2026-00011")
 	assert not is_ours({}, "Sales Invoice", "ACC-SINV-2026-00011")
 

@@ -125,11 +125,7 @@ def test_long_supplier_invoice_number_is_shortened_deterministically():
 	bill["bill_no"] = "SUPPLIER-INVOICE-2026-000000123456"
 	first, second = Resolved(bill, us_context()), Resolved(bill, us_context())
 	number = first.payload.body["DocNumber"]
-	assert (
-		len(number) == 21
-		and number.startswith("SUPPLIER-")
-		and number == second.payload.body["DocNumber"]
-	)
+	assert len(number) == 21 and number.startswith("SUPPLIER-") and number == second.payload.body["DocNumber"]
 	assert "supplier invoice SUPPLIER-INVOICE-2026-000000123456" in first.payload.body["PrivateNote"]
 
 
