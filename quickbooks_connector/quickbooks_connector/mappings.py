@@ -100,14 +100,8 @@ def tax_mapping_problems(doc: "QuickBooksSettings") -> list[Problem]:
 
 
 def tax_code_problems(doc: "QuickBooksSettings", key: str) -> list[Problem]:
-	code = load_tax_codes([key]).get(key)
-	if code is None:
-		return [Problem(rules.TAX_CODE_NOT_FOUND, None, key)]
-	if code.settings != doc.name:
-		return [Problem(rules.OTHER_CONNECTION, None, code.name, {"settings": code.settings})]
-	if not code.active:
-		return [Problem(rules.TAX_CODE_INACTIVE, None, code.name)]
-	return []
+	"""The problems of a tax code chosen outside the tables (the Tax Code for Untaxed Lines)."""
+	return rules.check_tax_code(key, doc.name, load_tax_codes([key]))
 
 
 def validate_enabling(doc: "QuickBooksSettings") -> None:

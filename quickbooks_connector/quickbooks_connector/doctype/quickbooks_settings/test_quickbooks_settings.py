@@ -132,7 +132,7 @@ class TestSettingsRecord(SettingsTestCase):
 		settings = make_connected_settings(self.company)
 		settings.emulator_url = "localhost:8765"
 
-		self.assertIn("Emulator URL must be a full address", self.save_error(settings))
+		self.assertIn("Enter the emulator's base URL", self.save_error(settings))
 
 
 class TestPermissions(SettingsTestCase):
