@@ -13,6 +13,7 @@ from frappe.model.document import Document
 from frappe.utils import escape_html, get_link_to_form
 
 from quickbooks_connector.constants import SETTINGS
+from quickbooks_connector.mapping.errors import Problem, render
 from quickbooks_connector.quickbooks_connector.context import mapping_context
 from quickbooks_connector.quickbooks_connector.port import plain_dict
 from quickbooks_connector.quickbooks_connector.push import auto_push_settings, start_date_reason
@@ -41,7 +42,7 @@ def check_before_submit(doc: Document, method: str | None = None) -> None:
 	frappe.msgprint(message, title=title, indicator="orange")
 
 
-def _problems(doc: Document) -> tuple[str | None, str | None, list[str]]:
+def _problems(doc: Document) -> tuple[str | None, str | None, list[Problem]]:
 	settings = auto_push_settings(doc)
 	if not settings or settings.pre_submit_check not in CHECKED_MODES or start_date_reason(settings, doc):
 		return None, None, []
@@ -49,8 +50,9 @@ def _problems(doc: Document) -> tuple[str | None, str | None, list[str]]:
 	return settings.pre_submit_check, settings.name, problems
 
 
-def _message(problems: list[str], settings: str) -> str:
-	items = "".join(f"<li>{escape_html(problem)}</li>" for problem in problems)
+def _message(problems: list[Problem], settings: str) -> str:
+	# the one rendering of the core's problems: templates translated, facts escaped
+	items = "".join(f"<li>{render(problem, _, escape_html)}</li>" for problem in problems)
 	return "".join(
 		(
 			"<p>",

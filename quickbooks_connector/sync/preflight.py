@@ -17,6 +17,7 @@ from quickbooks_connector.mapping import (
 	Skip,
 	TxnRef,
 )
+from quickbooks_connector.mapping.errors import Problem
 from quickbooks_connector.mapping.registry import pushed_type
 from quickbooks_connector.sync.steps import finish, prepare
 
@@ -41,8 +42,9 @@ class _Placeholders:
 		pass
 
 
-def preflight(doc: dict, ctx: MappingContext) -> list[str]:
-	"""The problems QuickBooks would have with this document; empty when it will go through."""
+def preflight(doc: dict, ctx: MappingContext) -> list[Problem]:
+	"""The problems QuickBooks would have with this document, as data (render them with mapping.errors.render);
+	empty when it will go through."""
 	try:
 		planned = mapping.plan(doc, ctx)
 		if isinstance(planned, Skip):
@@ -50,7 +52,7 @@ def preflight(doc: dict, ctx: MappingContext) -> list[str]:
 		refs, _payload = prepare(planned, _Placeholders())
 		finish(planned, refs, PLACEHOLDER, _Placeholders())
 	except MappingError as error:
-		return [str(problem) for problem in error.problems] or [str(error)]
+		return list(error.problems)
 	return []
 
 
