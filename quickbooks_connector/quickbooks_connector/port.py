@@ -21,6 +21,7 @@ from frappe.model.document import Document
 from erpnext.accounts.party import get_default_contact, get_party_account_currency, get_party_shipping_address
 
 from quickbooks_connector.constants import SETTINGS, SYNC_LOG, SYNC_STATUS_FIELD
+from quickbooks_connector.mapping.errors import render_all
 from quickbooks_connector.mapping.money import money
 from quickbooks_connector.quickbooks_connector.links import Links
 from quickbooks_connector.quickbooks_connector.settings import record_url
@@ -168,7 +169,12 @@ def row_from_record(record: SyncRecord) -> dict:
 		outcome_unknown=int(record.outcome_unknown),
 		total_mismatch=int(record.total_mismatch),
 		related=json.dumps(record.related, sort_keys=True) if record.related else None,
+		generation=record.generation,
+		problems=json.dumps(record.problems) if record.problems else None,
+		history=json.dumps(record.history) if record.history else None,
 	)
+	if record.problems:  # the one rendering of the core's problems, in the site's language
+		values["error"] = render_all(record.problems, frappe._)
 	values.update({field: getattr(record, field) or 0 for field in _MONEY_FIELDS})  # Currency is NOT NULL
 	values.update({field: epoch_to_stored(getattr(record, field)) for field in _TIME_FIELDS})
 	return values
@@ -184,11 +190,18 @@ def record_from_row(row: dict) -> SyncRecord:
 		attempts=row.get("attempts") or 0,
 		outcome_unknown=bool(row.get("outcome_unknown")),
 		total_mismatch=bool(row.get("total_mismatch")),
-		related=(json.loads(related) if isinstance(related, str) else related) or {},
+		related=_json(related) or {},
+		generation=row.get("generation") or 0,
+		problems=_json(row.get("problems")) or [],
+		history=_json(row.get("history")) or [],
 		**{field: row.get(field) or None for field in _TEXT_FIELDS},
 		**{field: _money_or_none(row.get(field)) for field in _MONEY_FIELDS},
 		**{field: stored_to_epoch(row.get(field)) for field in _TIME_FIELDS},
 	)
+
+
+def _json(value: object) -> object:
+	return json.loads(value) if isinstance(value, str) and value else value
 
 
 def _money_or_none(value: object) -> Decimal | None:

@@ -29,6 +29,7 @@ from quickbooks_connector.constants import (
 	SYNC_START_DATE,
 	SYNC_STATUS_FIELD,
 )
+from quickbooks_connector.mapping.errors import render
 from quickbooks_connector.mapping.registry import PUSHED_TYPES
 from quickbooks_connector.quickbooks_connector.company_details import refresh_preferences_if_stale
 from quickbooks_connector.quickbooks_connector.context import PUSHED_DOCTYPES, mapping_context, sync_policy
@@ -36,11 +37,12 @@ from quickbooks_connector.quickbooks_connector.notifications import notify
 from quickbooks_connector.quickbooks_connector.port import FrappePort, log_exists, log_name, upsert_log
 from quickbooks_connector.quickbooks_connector.safety import log_error, scrub_secrets
 from quickbooks_connector.quickbooks_connector.settings import get_client, get_settings
-from quickbooks_connector.sync import DocumentBusy, DocumentNotFound, PushEngine, SyncPolicy
+from quickbooks_connector.sync import DocumentBusy, DocumentNotFound, PushEngine, ResyncRefused, SyncPolicy
 from quickbooks_connector.sync.records import ErrorKind, Status
 
 JOB = "quickbooks_connector.quickbooks_connector.push.run_sync"
 BACKFILL_JOB = "quickbooks_connector.quickbooks_connector.push.run_backfill"
+RESYNC_JOB = "quickbooks_connector.quickbooks_connector.push.run_resync"
 QUEUE = "short"
 PUSH_ORDER = {
 	pushed.doctype: pushed.push_order for pushed in PUSHED_TYPES
@@ -441,6 +443,41 @@ def retry(names: list[str] | str) -> int:
 		if _queue_manual(reference.reference_doctype, reference.reference_name) == Status.QUEUED.value:
 			queued += 1
 	return queued
+
+
+@frappe.whitelist(methods=["POST"])
+def resync(doctype: str, name: str) -> str:
+	"""Send a submitted document again as a new QuickBooks record, for when its record was deleted or voided in
+	QuickBooks. The job refuses (and tells the user why) while anything of the document is live there, so it can
+	never duplicate. Same permission as Sync to QuickBooks."""
+	_check_pushable(doctype, name, "write")
+	settings = _settings_of(doctype, name)
+	if not (settings and settings.enabled):
+		frappe.throw(_("Sending to QuickBooks is turned off for this document's company."))
+	frappe.enqueue(
+		RESYNC_JOB,
+		queue=QUEUE,
+		enqueue_after_commit=True,
+		job_id=f"quickbooks::resync::{doctype}::{name}",
+		deduplicate=True,
+		doctype=doctype,
+		name=name,
+		user=frappe.session.user,
+	)
+	return Status.QUEUED.value
+
+
+def run_resync(doctype: str, name: str, user: str) -> str:
+	"""Background job of `resync`: the engine checks QuickBooks first and refuses while a record is live."""
+	settings = _settings_of(doctype, name)
+	try:
+		record = build_engine(settings).resync(doctype, name)
+	except ResyncRefused as refused:
+		message = render(refused.problem, _, frappe.utils.escape_html)
+		frappe.publish_realtime("msgprint", {"message": message, "title": _("Not sent again")}, user=user)
+		return "Refused"
+	_publish_status(doctype, name, record.status.value)
+	return record.status.value
 
 
 def _check_pushable(doctype: str, name: str, ptype: str) -> None:

@@ -402,6 +402,7 @@ class TestPushPermissions(SecurityTestCase):
 				"Sales Invoice", invoice.name
 			),
 			"push.retry": lambda: push.retry([log]),
+			"push.resync": lambda: push.resync("Sales Invoice", invoice.name),
 			"push.start_backfill": lambda: push.start_backfill(name, nowdate(), nowdate()),
 		}
 		# Checked elsewhere: the callback's state is bound to the user who started it, pop_notice returns only

@@ -36,6 +36,31 @@ frappe.ui.form.on("QuickBooks Sync Log", {
 				group
 			);
 		}
+		if (["Synced", "Failed"].includes(doc.status) && doc.qbo_id) {
+			// Safe only when nothing of the document is live in QuickBooks: the job checks and refuses otherwise.
+			frm.add_custom_button(
+				__("Resync"),
+				() =>
+					frappe.confirm(
+						__(
+							"Send {0} to QuickBooks again as a new record? Do this only if its record was deleted or voided in QuickBooks; the connector checks and refuses while it is still there.",
+							[frappe.utils.escape_html(doc.reference_name)]
+						),
+						() =>
+							frappe
+								.xcall("quickbooks_connector.quickbooks_connector.push.resync", {
+									doctype: doc.reference_doctype,
+									name: doc.reference_name,
+								})
+								.then(() => {
+									frappe.show_alert({ message: __("Queued for QuickBooks"), indicator: "blue" });
+									frm.reload_doc();
+								})
+					),
+				group
+			);
+		}
+		quickbooks_render_history(frm);
 		if (doc.status === "Failed" && doc.error) {
 			const color = doc.error_kind === "permanent" ? "red" : "yellow";
 			const text = frappe.utils.escape_html(doc.error).replace(/\n/g, "<br>");
@@ -48,4 +73,41 @@ frappe.ui.form.on("QuickBooks Sync Log", {
 function quickbooks_open_external(url) {
 	if (!/^https?:\/\//i.test(url || "")) return;
 	window.open(url, "_blank", "noopener,noreferrer");
+}
+
+// The sync record's history of QuickBooks writes, newest first; every value is escaped.
+function quickbooks_render_history(frm) {
+	const field = frm.get_field("history_html");
+	if (!field) return;
+	let entries = frm.doc.history || [];
+	if (typeof entries === "string") {
+		try {
+			entries = JSON.parse(entries);
+		} catch (e) {
+			entries = [];
+		}
+	}
+	if (!entries.length) {
+		field.$wrapper.html(`<p class="text-muted">${__("No QuickBooks write yet.")}</p>`);
+		return;
+	}
+	const esc = (value) => frappe.utils.escape_html(value == null ? "" : String(value));
+	const rows = entries
+		.slice()
+		.reverse()
+		.map(
+			(entry) => `<tr>
+				<td>${esc(new Date(entry.at * 1000).toLocaleString())}</td>
+				<td>${esc(entry.operation)} ${esc(entry.entity)}</td>
+				<td>${esc(entry.outcome)}</td>
+				<td><code>${esc(entry.request_id)}</code><br><small>intuit_tid ${esc(entry.intuit_tid)}</small></td>
+				<td><details><summary>${__("Request")}</summary><pre>${esc(entry.request)}</pre></details>
+					<div>${esc(entry.answer)}</div></td>
+			</tr>`
+		)
+		.join("");
+	field.$wrapper.html(`<table class="table table-bordered table-sm">
+		<thead><tr><th>${__("When")}</th><th>${__("Write")}</th><th>${__("Outcome")}</th>
+		<th>${__("Request id")}</th><th>${__("Request and answer")}</th></tr></thead>
+		<tbody>${rows}</tbody></table>`);
 }

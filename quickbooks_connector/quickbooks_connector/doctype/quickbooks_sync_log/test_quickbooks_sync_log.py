@@ -1,6 +1,7 @@
 # Copyright (c) 2026, quickbooks_connector contributors
 # For license information, please see license.txt
 
+import json
 import time
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import now_datetime
 
 from quickbooks_connector.constants import SYNC_LOG, SYNC_STATUS_FIELD
+from quickbooks_connector.mapping.errors import Problem
 from quickbooks_connector.quickbooks_connector import push
 from quickbooks_connector.quickbooks_connector.port import FrappePort, log_name
 from quickbooks_connector.sync import ErrorKind, Status, SyncRecord
@@ -95,7 +97,8 @@ class TestQuickBooksSyncLog(FrappeTestCase):
 
 		self.assertEqual(queued, 2)
 		self.assertEqual(sorted(job["name"] for job in jobs), sorted(invoice.name for invoice in invoices))
-		self.assertTrue(all(job["manual"] for job in jobs))
+		# a Retry keeps to the sync start date: only "Send despite Start Date" overrides it
+		self.assertFalse(any(job["manual"] for job in jobs))
 		for invoice in invoices:
 			self.assertEqual(
 				frappe.db.get_value(SYNC_LOG, log_name("Sales Invoice", invoice.name), "status"), "Queued"
@@ -138,3 +141,50 @@ class TestQuickBooksSyncLog(FrappeTestCase):
 		with captured_jobs() as jobs:
 			self.assertEqual(push.sync_now("Sales Invoice", invoice.name), "Synced")
 		self.assertEqual(jobs, [])
+
+	def test_the_log_keeps_the_writes_and_problems_and_resync_sends_a_voided_record_again(self):
+		invoice = self.submitted_invoice()
+		self.assertEqual(push.run_sync("Sales Invoice", invoice.name, manual=True), "Synced")
+		log = frappe.get_doc(SYNC_LOG, log_name("Sales Invoice", invoice.name))
+		history = json.loads(log.history) if isinstance(log.history, str) else log.history
+		self.assertEqual(
+			[entry["operation"] for entry in history if entry["entity"] == "Invoice"], ["create"]
+		)
+		first_id = log.qbo_id
+
+		with captured_jobs() as jobs:  # refused while the record is live: nothing is sent twice
+			push.resync("Sales Invoice", invoice.name)
+		self.assertEqual(push.run_resync(jobs[0]["doctype"], jobs[0]["name"], jobs[0]["user"]), "Refused")
+
+		held = self.world.client.read("Invoice", first_id)
+		self.world.client.void("Invoice", first_id, held["SyncToken"])  # someone voids it in QuickBooks
+		with captured_jobs() as jobs:
+			push.resync("Sales Invoice", invoice.name)
+		self.assertEqual(push.run_resync(jobs[0]["doctype"], jobs[0]["name"], jobs[0]["user"]), "Synced")
+
+		log.reload()
+		self.assertEqual(log.generation, 1)
+		self.assertNotEqual(log.qbo_id, first_id)
+		total = self.world.client.read("Invoice", log.qbo_id)["TotalAmt"]
+		self.assertEqual(Decimal(str(total)), Decimal(str(invoice.grand_total)))
+
+	def test_problems_are_kept_as_data_and_rendered_as_the_error(self):
+		invoice = self.submitted_invoice()
+		problem = Problem.of(
+			"unmapped_account_demo", "Account {account} is not mapped.", "Map it.", account="X"
+		)
+		record = SyncRecord(
+			"Sales Invoice",
+			invoice.name,
+			Status.FAILED,
+			error="(old text)",
+			error_kind=ErrorKind.PERMANENT,
+			problems=[problem.as_dict()],
+		)
+		port = FrappePort(self.world.settings)
+
+		port.save_record(record)
+
+		self.assertEqual(port.get_record("Sales Invoice", invoice.name).problems, [problem.as_dict()])
+		error = frappe.db.get_value(SYNC_LOG, log_name("Sales Invoice", invoice.name), "error")
+		self.assertEqual(error, "Account X is not mapped. Map it.")
