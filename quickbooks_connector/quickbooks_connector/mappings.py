@@ -9,8 +9,10 @@ from urllib.parse import urlsplit
 import frappe
 from frappe import _
 from frappe.query_builder.functions import IfNull
+from frappe.utils import escape_html
 
 from quickbooks_connector.constants import ACCOUNT, ACCOUNT_MAPPINGS, EMULATOR, ENABLED, SETTINGS, TAX_CODE
+from quickbooks_connector.mapping.errors import render
 from quickbooks_connector.sync import settings_rules as rules
 from quickbooks_connector.sync.settings_rules import (
 	AccountMappingRow,
@@ -133,71 +135,12 @@ def throw_list(title: str, intro: str, items: list[str]) -> None:
 
 
 def describe(problem: Problem, doc: "QuickBooksSettings") -> str:
-	"""What is wrong with a row and what to do, in the user's language."""
-	facts = problem.facts
-	subject = frappe.bold(problem.subject)
-	match problem.code:
-		case rules.UNKNOWN_PURPOSE:
-			return _("purpose {0} is unknown. Choose one of: {1}.").format(subject, facts["purposes"])
-		case rules.ACCOUNT_NOT_FOUND:
-			return _("ERPNext account {0} does not exist. Choose an existing account.").format(subject)
-		case rules.OTHER_COMPANY:
-			return _("ERPNext account {0} belongs to {1}, not {2}. Choose an account of {2}.").format(
-				subject, facts["company"], doc.company
-			)
-		case rules.GROUP_ACCOUNT:
-			return _(
-				"ERPNext account {0} is a group; nothing posts to it. Map its child accounts instead."
-			).format(subject)
-		case rules.QBO_ACCOUNT_NOT_FOUND:
-			return _(
-				"QuickBooks account {0} is not in the fetched QuickBooks data. Click Fetch QuickBooks Data and "
-				"choose the account again."
-			).format(subject)
-		case rules.OTHER_CONNECTION:
-			return _(
-				"{0} belongs to the QuickBooks connection of {1}. Choose one of this connection's."
-			).format(subject, facts["settings"])
-		case rules.QBO_INACTIVE:
-			return _(
-				"QuickBooks account {0} is inactive or deleted in QuickBooks. Choose an active account (or make it "
-				"active in QuickBooks and fetch again)."
-			).format(subject)
-		case rules.TYPE_MISMATCH:
-			return _(
-				"QuickBooks account {0} is of type {1}, which does not fit purpose {2} for {3}. Choose a QuickBooks "
-				"account of type {4}."
-			).format(
-				subject, facts["qbo_type"], _(facts["purpose"]), facts["erpnext_account"], facts["allowed"]
-			)
-		case rules.CURRENCY_MISMATCH:
-			return _(
-				"ERPNext account {0} is in {1} but QuickBooks account {2} is in {3}. Choose a QuickBooks account in {1}."
-			).format(facts["erpnext_account"], facts["erpnext_currency"], subject, facts["qbo_currency"])
-		case rules.DUPLICATE:
-			return _("{0} is already mapped for {1} in row {2}. Delete one of the two rows.").format(
-				subject, _(facts["purpose"]), facts["first_row"]
-			)
-		case rules.CONFLICT:
-			return _(
-				"{0} is mapped to another QuickBooks account in row {1} ({2}); an ERPNext account posts to one "
-				"QuickBooks account only. Use the same QuickBooks account in both rows or delete one."
-			).format(subject, facts["first_row"], _(facts["first_purpose"]))
-		case rules.TAX_ROW_SOURCE:
-			return _("fill in exactly one of ERPNext Tax Account and Item Tax Template.")
-		case rules.TAX_CODE_NOT_FOUND:
-			return _(
-				"QuickBooks tax code {0} is not in the fetched QuickBooks data. Click Fetch QuickBooks Data and "
-				"choose the tax code again."
-			).format(subject)
-		case rules.TAX_CODE_INACTIVE:
-			return _("QuickBooks tax code {0} is inactive in QuickBooks. Choose an active tax code.").format(
-				subject
-			)
-	return problem.code
-
-
-# -- tax mapping status ---------------------------------------------------------------------------------------
+	"""What is wrong with a row and what to do, in the user's language: the one rendering of the core's
+	problems (templates translated, facts escaped), with the row's subject in bold."""
+	subject = problem.facts.get("subject")
+	return render(
+		problem, _, lambda fact: frappe.bold(escape_html(fact)) if fact == subject else escape_html(fact)
+	)
 
 
 def is_us(doc: "QuickBooksSettings") -> bool:
