@@ -65,7 +65,9 @@ PAYERS = frozenset({"Payment", "BillPayment"})
 SETTLE_SECONDS = 180.0
 BEFORE, AFTER = "before:", "after:"
 BATCH_SIZE = 30
-BATCH_PIPELINE = 4  # batch calls in flight during a backfill: 120 a minute even when each takes 2 s
+BATCH_PIPELINE = 6  # batch calls in flight during a backfill: 120 a minute even when each takes 2 s
+# Chunks whose new parties and items are looked up and created while the current chunk is prepared.
+LOOKAHEAD = 3
 
 
 @dataclass(frozen=True)
@@ -696,12 +698,25 @@ class PushEngine:
 		prepared (see sync.pipeline); all of them have finished when this returns."""
 		records: list[SyncRecord] = []
 		prepared: list[_Prepared] = []
-		with BatchPipeline(self._pipeline_width(), self.client.valid_tokens) as pipeline:
-			for start in range(0, len(wave), BATCH_SIZE):
-				group = wave[start : start + BATCH_SIZE]
-				plans = self._plan_group(group)
+		groups = [wave[start : start + BATCH_SIZE] for start in range(0, len(wave), BATCH_SIZE)]
+		plans: dict[tuple[str, str], PlannedDocument] = {}
+		tickets: list[int] = []
+		width = self._pipeline_width()
+		with (
+			BatchPipeline(width, self.client.valid_tokens) as pipeline,
+			self.bulk_resolver.lookahead(
+				LOOKAHEAD if width > 1 else 0, self.client.valid_tokens
+			) as resolving,
+		):
+			for index, group in enumerate(groups):
+				# The parties and items of this group and the next ones are looked up (and created) meanwhile.
+				while len(tickets) < min(len(groups), index + 1 + LOOKAHEAD):
+					group_plans = self._plan_group(groups[len(tickets)])
+					plans.update(group_plans)
+					tickets.append(resolving.start(self._needs(group_plans.values())))
+				resolving.wait(tickets[index])
 				for doc in group:
-					item = self._prepare(doc, plans.get((doc["doctype"], doc["name"])))
+					item = self._prepare(doc, plans.pop((doc["doctype"], doc["name"]), None))
 					if isinstance(item, _Prepared):
 						prepared.append(item)
 					else:
@@ -719,8 +734,7 @@ class PushEngine:
 		return max(1, min(self.batch_pipeline, self.client.budget.limits.max_concurrent - 1))
 
 	def _plan_group(self, group: list[dict]) -> dict[tuple[str, str], PlannedDocument]:
-		"""The plans of the group's documents that may go in a batch, after their new parties and items were
-		found or created in bulk (sync.bulk_resolve), so that preparing each one finds them linked."""
+		"""The plans of the group's documents that may go in a batch (the others go one by one)."""
 		plans: dict[tuple[str, str], PlannedDocument] = {}
 		for doc in group:
 			record = self.port.get_record(doc["doctype"], doc["name"])
@@ -734,14 +748,18 @@ class PushEngine:
 					plans[(doc["doctype"], doc["name"])] = planned
 			except Exception:
 				continue  # _prepare sends it one by one, which records why
+		return plans
+
+	def _needs(self, plans: Iterable[PlannedDocument]) -> list[mapping.Dependencies]:
+		"""The parties and items the documents need, to find or create in bulk (sync.bulk_resolve) before they are
+		prepared, so that preparing each one finds them linked."""
 		needs = []
-		for planned in plans.values():
+		for planned in plans:
 			try:
 				needs.append(mapping.dependencies(planned))
 			except Exception:
-				continue
-		self.bulk_resolver.resolve(needs)
-		return plans
+				continue  # preparing it one by one records why
+		return needs
 
 	def _prepare(self, doc: dict, planned: PlannedDocument | None = None) -> _Prepared | SyncRecord:
 		"""Resolve and build one document for a batch (`planned`: its plan, when made already); anything unusual

@@ -176,3 +176,24 @@ def test_a_lost_answer_to_the_parties_batch_creates_no_party_twice(world):
 	for name in names:
 		[customer] = customers_named(world, name)
 		assert world.port.get_link("Customer", name) == customer["Id"]
+
+
+def test_lookups_of_later_chunks_run_ahead_and_never_create_a_party_twice(world):
+	world.engine.push("Sales Invoice", INVOICE)
+	for number in range(40):
+		new_customer(world, f"Ahead Customer {number:03d}")
+	# 120 invoices, each customer in three chunks: only the first chunk's resolution creates it.
+	refs = [invoice_for(world, number, f"Ahead Customer {number % 40:03d}") for number in range(120)]
+	world.admin.configure(realm_id=world.realm_id, latency_ms=100)
+	world.admin.reset_stats()
+
+	records = world.engine.push_many(refs)
+	world.admin.configure(realm_id=world.realm_id, latency_ms=0)
+	posts = creates(world)
+
+	assert all(record.status == Status.SYNCED for record in records)
+	assert posts.get("POST customer", 0) == 0  # nothing left to the single path
+	assert posts["POST batch"] == 4 + 2  # four chunks of invoices; 30 then 10 new customers
+	for number in range(40):
+		[customer] = customers_named(world, f"Ahead Customer {number:03d}")
+		assert world.port.get_link("Customer", f"Ahead Customer {number:03d}") == customer["Id"]
