@@ -18,6 +18,7 @@ from frappe.utils import cint, getdate, now_datetime
 from frappe.utils.background_jobs import is_job_enqueued
 
 from quickbooks_connector.constants import (
+	ACCOUNT_MAPPINGS,
 	CONNECTED,
 	CONNECTION_STATUS,
 	ENABLED,
@@ -28,6 +29,7 @@ from quickbooks_connector.constants import (
 	SYNC_LOG,
 	SYNC_START_DATE,
 	SYNC_STATUS_FIELD,
+	TAX_MAPPINGS,
 )
 from quickbooks_connector.mapping.errors import render
 from quickbooks_connector.mapping.registry import PUSHED_TYPES
@@ -478,6 +480,33 @@ def run_resync(doctype: str, name: str, user: str) -> str:
 		return "Refused"
 	_publish_status(doctype, name, record.status.value)
 	return record.status.value
+
+
+@frappe.whitelist(methods=["POST"])
+def map_and_retry(
+	sync_log: str,
+	erpnext_account: str,
+	qbo_account: str | None = None,
+	purpose: str | None = None,
+	qbo_tax_code: str | None = None,
+) -> str:
+	"""Fix in place: the account (or tax account) a sync record names as unmapped is mapped to the QuickBooks
+	account (or tax code) the user chose, in the document's QuickBooks Settings, validated as the settings form
+	validates it, and the document is retried. Needs write permission on the settings and on the document."""
+	frappe.has_permission(SYNC_LOG, "read", sync_log, throw=True)
+	log = frappe.db.get_value(
+		SYNC_LOG, sync_log, ["settings", "reference_doctype", "reference_name"], as_dict=True
+	)
+	settings = frappe.get_doc(SETTINGS, log.settings)
+	settings.check_permission("write")
+	_check_pushable(log.reference_doctype, log.reference_name, "write")
+	if qbo_tax_code:
+		settings.append(TAX_MAPPINGS, {"erpnext_tax_account": erpnext_account, "qbo_tax_code": qbo_tax_code})
+	else:
+		row = {"purpose": purpose, "erpnext_account": erpnext_account, "qbo_account": qbo_account}
+		settings.append(ACCOUNT_MAPPINGS, row)
+	settings.save()  # the settings' own validation: types, currencies, duplicates
+	return _queue_manual(log.reference_doctype, log.reference_name)
 
 
 def _check_pushable(doctype: str, name: str, ptype: str) -> None:

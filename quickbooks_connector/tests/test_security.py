@@ -403,6 +403,9 @@ class TestPushPermissions(SecurityTestCase):
 			),
 			"push.retry": lambda: push.retry([log]),
 			"push.resync": lambda: push.resync("Sales Invoice", invoice.name),
+			"push.map_and_retry": lambda: push.map_and_retry(
+				log, "Sales - X", qbo_account="1", purpose="Income"
+			),
 			"push.start_backfill": lambda: push.start_backfill(name, nowdate(), nowdate()),
 		}
 		# Checked elsewhere: the callback's state is bound to the user who started it, pop_notice returns only

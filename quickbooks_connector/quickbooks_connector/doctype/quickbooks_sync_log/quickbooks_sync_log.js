@@ -61,6 +61,7 @@ frappe.ui.form.on("QuickBooks Sync Log", {
 			);
 		}
 		quickbooks_render_history(frm);
+		quickbooks_fix_in_place(frm);
 		if (doc.status === "Failed" && doc.error) {
 			const color = doc.error_kind === "permanent" ? "red" : "yellow";
 			const text = frappe.utils.escape_html(doc.error).replace(/\n/g, "<br>");
@@ -110,4 +111,55 @@ function quickbooks_render_history(frm) {
 		<thead><tr><th>${__("When")}</th><th>${__("Write")}</th><th>${__("Outcome")}</th>
 		<th>${__("Request id")}</th><th>${__("Request and answer")}</th></tr></thead>
 		<tbody>${rows}</tbody></table>`);
+}
+
+// Fix in place: for each account or tax account the record says is not mapped, a button that maps it in the
+// document's QuickBooks Settings (validated there) and retries the document in one step.
+function quickbooks_fix_in_place(frm) {
+	let problems = frm.doc.problems || [];
+	if (typeof problems === "string") {
+		try {
+			problems = JSON.parse(problems);
+		} catch (e) {
+			problems = [];
+		}
+	}
+	if (frm.doc.status !== "Failed") return;
+	for (const problem of problems) {
+		const account = (problem.facts || {}).account;
+		const tax = problem.code === "tax_account_not_mapped";
+		if (!account || !(tax || problem.code === "account_not_mapped")) continue;
+		frm.add_custom_button(__("Map {0}", [frappe.utils.escape_html(account)]), () =>
+			quickbooks_map_dialog(frm, account, tax)
+		);
+	}
+}
+
+function quickbooks_map_dialog(frm, account, tax) {
+	const filters = { settings: frm.doc.settings };
+	const fields = tax
+		? [{ fieldname: "qbo_tax_code", fieldtype: "Link", options: "QuickBooks Tax Code", label: __("QuickBooks Tax Code"), reqd: 1, get_query: () => ({ filters }) }]
+		: [
+				{ fieldname: "purpose", fieldtype: "Select", label: __("Purpose"), reqd: 1, options: ["Income", "Expense", "Receivable", "Payable", "Bank and Cash", "Tax", "Discount", "Rounding", "Write Off"] },
+				{ fieldname: "qbo_account", fieldtype: "Link", options: "QuickBooks Account", label: __("QuickBooks Account"), reqd: 1, get_query: () => ({ filters }) },
+		  ];
+	const dialog = new frappe.ui.Dialog({
+		title: __("Map {0} and retry", [frappe.utils.escape_html(account)]),
+		fields,
+		primary_action_label: __("Map and Retry"),
+		primary_action(values) {
+			frappe
+				.xcall("quickbooks_connector.quickbooks_connector.push.map_and_retry", {
+					sync_log: frm.doc.name,
+					erpnext_account: account,
+					...values,
+				})
+				.then(() => {
+					dialog.hide();
+					frappe.show_alert({ message: __("Mapped; queued for QuickBooks"), indicator: "blue" });
+					frm.reload_doc();
+				});
+		},
+	});
+	dialog.show();
 }

@@ -9,7 +9,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import now_datetime
 
-from quickbooks_connector.constants import SYNC_LOG, SYNC_STATUS_FIELD
+from quickbooks_connector.constants import SETTINGS, SYNC_LOG, SYNC_STATUS_FIELD
 from quickbooks_connector.mapping.errors import Problem
 from quickbooks_connector.quickbooks_connector import push
 from quickbooks_connector.quickbooks_connector.port import FrappePort, log_name
@@ -188,3 +188,28 @@ class TestQuickBooksSyncLog(FrappeTestCase):
 		self.assertEqual(port.get_record("Sales Invoice", invoice.name).problems, [problem.as_dict()])
 		error = frappe.db.get_value(SYNC_LOG, log_name("Sales Invoice", invoice.name), "error")
 		self.assertEqual(error, "Account X is not mapped. Map it.")
+
+	def test_an_unmapped_account_is_mapped_from_the_sync_record_and_the_document_retried_in_one_step(self):
+		settings = frappe.get_doc(SETTINGS, self.world.settings.name)
+		income = next(row for row in settings.account_mappings if row.purpose == "Income")
+		removed = {"purpose": income.purpose, "account": income.erpnext_account, "qbo": income.qbo_account}
+		settings.remove(income)
+		settings.save()
+		invoice = self.submitted_invoice()
+		self.assertEqual(push.run_sync("Sales Invoice", invoice.name, manual=True), "Failed")
+		log = log_name("Sales Invoice", invoice.name)
+		problems = json.loads(frappe.db.get_value(SYNC_LOG, log, "problems"))
+		self.assertIn(
+			("account_not_mapped", removed["account"]),
+			[(problem["code"], problem["facts"].get("account")) for problem in problems],
+		)
+
+		with captured_jobs() as jobs:
+			push.map_and_retry(
+				log, removed["account"], qbo_account=removed["qbo"], purpose=removed["purpose"]
+			)
+
+		mapped = frappe.get_doc(SETTINGS, self.world.settings.name).account_mappings
+		self.assertIn(removed["account"], [row.erpnext_account for row in mapped])
+		self.assertEqual([job["name"] for job in jobs], [invoice.name])
+		self.assertEqual(push.run_sync("Sales Invoice", invoice.name, manual=jobs[0]["manual"]), "Synced")
