@@ -237,7 +237,7 @@ class TestFailuresAndRetries(PushTestCase):
 		self.world.settings.save(ignore_permissions=True)
 		with captured_jobs() as jobs:
 			self.assertEqual(push.sync_now("Sales Invoice", invoice.name), "Queued")
-		self.assertTrue(jobs[0]["manual"])
+		self.assertFalse(jobs[0]["manual"])  # a Retry keeps to the sync start date
 		run_job(jobs[0])
 
 		self.assert_synced(invoice)
@@ -314,8 +314,10 @@ class TestFailuresAndRetries(PushTestCase):
 		self.assertEqual(log.status, "Skipped")
 		self.assertIn("sync start date", log.error)
 
-		with captured_jobs() as jobs:
+		with self.assertRaises(frappe.ValidationError):  # a plain Sync keeps to the start date
 			push.sync_now("Sales Invoice", invoice.name)
+		with captured_jobs() as jobs:  # the confirmed override of an Accounts Manager (here Administrator)
+			push.sync_despite_start_date("Sales Invoice", invoice.name)
 		run_job(jobs[0])
 		self.assert_synced(invoice)
 
@@ -326,7 +328,8 @@ class TestFailuresAndRetries(PushTestCase):
 
 		self.assertEqual(jobs, [])
 		self.assertIsNone(self.log(invoice))
-		self.assertEqual(push.get_status("Sales Invoice", invoice.name), {"log": None, "can_sync": True})
+		status = push.get_status("Sales Invoice", invoice.name)
+		self.assertEqual((status["log"], status["can_sync"], status["enabled"]), (None, True, True))
 
 	def test_document_whose_job_was_lost_is_queued_again_by_the_scheduler(self):
 		with patch("frappe.enqueue", side_effect=ConnectionError("Redis is down")):
