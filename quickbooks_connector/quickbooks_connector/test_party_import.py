@@ -369,13 +369,15 @@ class TestPartyImport(PartyImportTestCase):
 		self.admin.seed(
 			self.settings.realm_id, "Vendor", count=120, template={"DisplayName": self.name("V{n}")}
 		)
-		with patch.object(party_import.frappe, "publish_progress") as publish:
-			run_import(self.settings.name, trigger="User", show_progress=True)
+		with patch.object(party_import.frappe, "publish_realtime") as publish:
+			run_import(self.settings.name, trigger="User", show_progress=True, progress_key="run-1")
 		run = frappe.get_doc(IMPORT_RUN, frappe.db.get_value(SETTINGS, self.settings.name, "last_import_run"))
 		self.assertEqual((run.trigger, run.created), ("User", 120))
-		self.assertEqual(publish.call_count, 1)  # every 100 records
-		self.assertAlmostEqual(publish.call_args.args[0], 100 * 100 / 120)
-		self.assertEqual(publish.call_args.kwargs["docname"], self.settings.name)
+		progress = [call for call in publish.call_args_list if call.args[0] == party_import.PROGRESS_EVENT]
+		self.assertEqual(len(progress), 1)  # every 100 records, tagged with this run's key
+		self.assertAlmostEqual(progress[0].args[1]["percent"], 100 * 100 / 120)
+		self.assertEqual(progress[0].args[1]["progress_key"], "run-1")
+		self.assertEqual(progress[0].kwargs["docname"], self.settings.name)
 
 	def test_a_run_left_running_by_a_dead_worker_is_closed_by_the_next_one(self):
 		stale = frappe.get_doc(
