@@ -12,7 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from quickbooks_connector.constants import SYNC_PAYMENT_ENTRY, SYNC_PURCHASE_INVOICE, SYNC_SALES_INVOICE
+from quickbooks_connector.constants import (
+	SYNC_JOURNAL_ENTRY,
+	SYNC_PAYMENT_ENTRY,
+	SYNC_PURCHASE_INVOICE,
+	SYNC_SALES_INVOICE,
+)
 from quickbooks_connector.mapping import journal, payment, purchase, sales
 from quickbooks_connector.mapping.context import MappingContext
 from quickbooks_connector.mapping.payload import QBOPayload
@@ -108,7 +113,7 @@ PUSHED_TYPES: tuple[PushedType, ...] = (
 	PushedType(
 		doctype=journal.DOCTYPE,
 		mapper=journal,
-		settings_switch="sync_journal_entry",
+		settings_switch=SYNC_JOURNAL_ENTRY,
 		push_order=3,  # after the invoices and payments its rows settle
 		linked_as="JournalEntry",
 		writes=(("Payment", VOID), ("BillPayment", VOID), ("JournalEntry", DELETE)),
