@@ -768,7 +768,7 @@ class PushEngine:
 		record = self.port.get_record(doctype, name) or SyncRecord(doctype, name)
 		if record.status in (Status.SYNCED, Status.VOIDED):
 			return record
-		if record.outcome_unknown or record.related or self._skip_reason(doc, False):
+		if record.qbo_id or record.outcome_unknown or record.related or self._skip_reason(doc, False):
 			return self.push(doctype, name)
 		try:
 			planned = planned or mapping.plan(doc, self.ctx)
