@@ -465,14 +465,14 @@ class PushEngine:
 	def _write(self, record: SyncRecord, entity: str, body: dict, rid: str) -> dict:
 		self._write_ahead(record)
 		try:
-			created = self.client.create(entity, body, request_id=rid)
+			created = self._recorded(
+				record, "create", entity, rid, body, lambda: self.client.create(entity, body, request_id=rid)
+			)
 		except Exception as error:
 			if _nothing_written(error):
 				record.outcome_unknown = False
-			self._remember(record, "create", entity, rid, body, error=error)
 			raise
 		record.outcome_unknown = False
-		self._remember(record, "create", entity, rid, body, answer=created)
 		return created
 
 	def _request_id(self, record: SyncRecord, operation: str, fingerprint: str = "") -> str:
@@ -480,6 +480,18 @@ class PushEngine:
 		if record.generation:
 			operation = f"{operation}#{record.generation}"
 		return request_id(self.realm_id, record.doctype, record.name, operation, fingerprint)
+
+	def _recorded(
+		self, record: SyncRecord, operation: str, entity: str, rid: str, body: dict, write: Callable[[], dict]
+	) -> dict:
+		"""Runs one QuickBooks write and keeps it, with its answer or fault, in the record's history."""
+		try:
+			answer = write()
+		except Exception as error:
+			self._remember(record, operation, entity, rid, body, error=error)
+			raise
+		self._remember(record, operation, entity, rid, body, answer=answer)
+		return answer
 
 	def _remember(
 		self,
@@ -623,12 +635,14 @@ class PushEngine:
 		undo = pushed_type(record.doctype).undo(entity)
 		remove = self.client.void if undo == VOID else self.client.delete
 		body = {"Id": row["Id"], "SyncToken": row["SyncToken"]}
-		try:
-			answer = remove(entity, row["Id"], row["SyncToken"], request_id=rid)
-		except Exception as error:
-			self._remember(record, undo, entity, rid, body, error=error)
-			raise
-		self._remember(record, undo, entity, rid, body, answer=answer)
+		self._recorded(
+			record,
+			undo,
+			entity,
+			rid,
+			body,
+			lambda: remove(entity, row["Id"], row["SyncToken"], request_id=rid),
+		)
 
 	def _unapply_payments(self, entity: str, row: dict, record: SyncRecord) -> bool:
 		"""QuickBooks removes no record that payments are applied to. Payments other ERPNext documents sent are
@@ -671,12 +685,9 @@ class PushEngine:
 			]
 			body = {"Id": payer_id, "SyncToken": payment["SyncToken"], "Line": lines}
 			rid = self._request_id(record, f"unapply:{payer}:{payer_id}")
-			try:
-				answer = self.client.update(payer, body, sparse=True, request_id=rid)
-			except Exception as error:
-				self._remember(record, "unapply", payer, rid, body, error=error)
-				raise
-			self._remember(record, "unapply", payer, rid, body, answer=answer)
+			self._recorded(
+				record, "unapply", payer, rid, body, partial(self.client.update, payer, body, True, rid)
+			)
 			unapplied = True
 		return unapplied
 
