@@ -281,3 +281,25 @@ def test_a_party_or_item_another_worker_just_created_is_adopted_not_created_agai
 	expected = 1 if entity == "Customer" else len({row["item_code"] for row in world.doc(INVOICE_A)["items"]})
 	held = [row.get("DisplayName") or row.get("Name") for row in world.held(entity)]
 	assert len(held) == expected, held
+
+
+def test_backfill_after_a_failed_credit_application_keeps_one_credit_memo(auto_numbered):
+	"""The return's Credit Memo is made, applying it to the invoice is refused (429); a backfill must finish the
+	application on that Credit Memo, not send the return again as a new one (QuickBooks numbers it, so nothing
+	would refuse a second)."""
+	world = auto_numbered
+	world.engine.push("Sales Invoice", INVOICE_A)
+	credit = world.add_copy("ACC-SINV-2026-00014", "SINV-RET-APPLY", update_outstanding_for_self=0)["name"]
+	world.admin.inject_fault(
+		match={"realm_id": world.realm_id, "method": "POST", "path_regex": r"/payment(\?|$)"},
+		action="throttle",
+		times=1,
+	)
+	first = world.engine.push("Sales Invoice", credit)
+	assert first.qbo_id and first.status != Status.SYNCED
+
+	[record] = world.engine.push_many([("Sales Invoice", credit)])
+
+	assert record.status == Status.SYNCED
+	assert [row["Id"] for row in ours(world, "CreditMemo", "Sales Invoice", credit)] == [first.qbo_id]
+	assert len(ours(world, "Payment", "Sales Invoice", credit)) == 1  # the credit applied once
