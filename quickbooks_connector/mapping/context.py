@@ -38,6 +38,17 @@ class QBOTaxCodeRef:
 
 
 @dataclass(frozen=True)
+class QBOListRef:
+	"""A record of a QuickBooks name list a transaction names: a Class or a Department (Location)."""
+
+	id: str
+	name: str = ""
+
+	def ref(self) -> dict:
+		return {"value": self.id, "name": self.name} if self.name else {"value": self.id}
+
+
+@dataclass(frozen=True)
 class MappingContext:
 	"""Settings for one ERPNext company connected to one QuickBooks company.
 
@@ -56,6 +67,12 @@ class MappingContext:
 	  carry the ERPNext name as DocNumber. Off: QuickBooks numbers its sales forms itself, so none is sent (Intuit
 	  warns that a sent one can lead to duplicates) and the sync record shows QuickBooks' number. Bills, Vendor
 	  Credits, Bill Payments and Journal Entries are never numbered by QuickBooks and always carry one.
+	- class_map: ERPNext cost center -> QuickBooks Class; used only when `track_classes` is on (see dimensions.py).
+	  `class_per_transaction`: QuickBooks Preferences AccountingInfoPrefs.ClassTrackingPerTxn (one class on a sales
+	  form instead of one per line).
+	- department_field: the fieldname of the accounting dimension sent as the QuickBooks Department (Location),
+	  e.g. "project"; None: no Department is sent. `department_label` names it in messages ("Project");
+	  department_map: the dimension's value -> QuickBooks Department.
 	- sales_discount_accounting: Selling Settings > Enable Discount Accounting. None = infer it per document from
 	  the presence of item discount accounts / an additional discount account. (ERPNext 15 has no discount
 	  accounting on purchases: Purchase Invoices always post net amounts.)
@@ -73,6 +90,12 @@ class MappingContext:
 	default_bank_account: str | None = None
 	sales_discount_accounting: bool | None = None
 	custom_txn_numbers: bool = True
+	track_classes: bool = False
+	class_per_transaction: bool = False
+	class_map: Mapping[str, QBOListRef] = field(default_factory=dict)
+	department_field: str | None = None
+	department_label: str = ""
+	department_map: Mapping[str, QBOListRef] = field(default_factory=dict)
 
 	def __post_init__(self) -> None:
 		country = (self.qbo_country or "").strip().upper()

@@ -10,10 +10,11 @@ and tax code, recording all gaps in one `Problems` list, and the plan fails with
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef
+from quickbooks_connector.mapping.dimensions import DEPARTMENT_REF, Dimensions
 from quickbooks_connector.mapping.errors import Problems
 from quickbooks_connector.mapping.lines import (
 	AccountBook,
@@ -32,6 +33,7 @@ from quickbooks_connector.mapping.payload import QBOPayload
 from quickbooks_connector.mapping.refs import LinkedDoc
 
 APPLY_CREDIT = "apply-credit"  # companion key of the zero-total payment that applies a return to its original
+SALES_FORMS = ("Invoice", "CreditMemo")
 
 # (doc, ctx, problems) -> lines in ERPNext's signs, the tax QuickBooks computes, the total QuickBooks must show
 PlanLines = Callable[[Mapping, MappingContext, Problems], tuple[list[Line], Decimal, Decimal]]
@@ -59,6 +61,13 @@ class Plan:
 	settlements: list[tuple[QBOAccountRef, Decimal, str]] = field(default_factory=list)
 	# a vendor credit applied to its bill: the bank account the zero-total Bill Payment names
 	application_bank: QBOAccountRef | None = None
+	# the form's DepartmentRef (and ClassRef, one class per transaction), see dimensions.py
+	dimensions: dict = field(default_factory=dict)
+
+	@property
+	def department(self) -> dict:
+		"""The DepartmentRef the payments made with the form carry too."""
+		return {key: ref for key, ref in self.dimensions.items() if key == DEPARTMENT_REF}
 
 	def payload(self, body: dict) -> QBOPayload:
 		origins = tuple(resolved.line.origin for resolved in self.lines)
@@ -79,6 +88,7 @@ class Draft:
 	erp_total: Decimal
 	accounts: AccountBook
 	codes: TaxCodes
+	dimensions: Dimensions
 
 	@property
 	def is_return(self) -> bool:
@@ -101,6 +111,7 @@ class Draft:
 		txn_tax_code: dict | None = None,
 		application_bank: QBOAccountRef | None = None,
 	) -> Plan:
+		lines, dimensions = self._with_dimensions(lines, sales_form=entity in SALES_FORMS)
 		self.problems.raise_if_any()
 		name = self.doc["name"]
 		return Plan(
@@ -120,7 +131,30 @@ class Draft:
 			txn_tax_code=txn_tax_code,
 			settlements=settlements,
 			application_bank=application_bank,
+			dimensions=dimensions,
 		)
+
+	def _with_dimensions(
+		self, lines: list[ResolvedLine], *, sales_form: bool
+	) -> tuple[list[ResolvedLine], dict]:
+		"""Each posting line's ClassRef and the form's header refs; unmapped values become problems."""
+		posting = [resolved for resolved in lines if resolved.line.kind != "text"]
+		header = self.dimensions.header(
+			((resolved.line.tags, resolved.line.where) for resolved in posting), sales_form=sales_form
+		)
+		lines = [
+			resolved
+			if resolved.line.kind == "text"
+			else replace(
+				resolved,
+				dimensions=self.dimensions.line_class(
+					resolved.line.tags, resolved.line.where, sales_form=sales_form
+				),
+			)
+			for resolved in lines
+		]
+		self.dimensions.report()
+		return lines, header
 
 
 def start_plan(doctype: str, doc: Mapping, ctx: MappingContext, plan_lines: PlanLines) -> Draft:
@@ -144,6 +178,7 @@ def start_plan(doctype: str, doc: Mapping, ctx: MappingContext, plan_lines: Plan
 		erp_total=erp_total,
 		accounts=AccountBook(ctx, problems),
 		codes=TaxCodes(ctx, problems),
+		dimensions=Dimensions(ctx, problems),
 	)
 
 
@@ -166,6 +201,7 @@ def transaction_body(
 		"Line": lines,
 		**currency_fields(planned.currency, planned.exchange_rate, ctx),
 		**party_account_field(party_account, ctx),
+		**planned.dimensions,
 	}
 	if planned.due_date:
 		body["DueDate"] = planned.due_date

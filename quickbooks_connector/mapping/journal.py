@@ -43,6 +43,7 @@ from decimal import Decimal
 from itertools import product
 
 from quickbooks_connector.mapping.context import CREDIT_CARD, MappingContext, QBOAccountRef
+from quickbooks_connector.mapping.dimensions import NO_TAGS, Dimensions, Tags, tags_of
 from quickbooks_connector.mapping.errors import MappingError, Problem, Problems, _
 from quickbooks_connector.mapping.lines import (
 	AccountBook,
@@ -91,6 +92,7 @@ class Row:
 	reference_type: str
 	reference_name: str
 	remark: str
+	tags: Tags = NO_TAGS  # the row's cost center and dimension value: the line's ClassRef and DepartmentRef
 
 	@property
 	def place(self) -> str:
@@ -107,6 +109,7 @@ class JournalLine:
 	account: QBOAccountRef
 	amount: Decimal  # in the journal's currency, signed debit
 	party: PartySpec | None
+	dimensions: Mapping[str, dict] = field(default_factory=dict)  # ClassRef, DepartmentRef
 
 	@property
 	def origin(self) -> Origin:
@@ -174,8 +177,9 @@ def plan(doc: Mapping, ctx: MappingContext) -> JournalPlan | Skip:
 	resolved = [(row, accounts.get(row.account, row.place)) for row in rows]
 	currency, rate, amounts = _currency(rows, ctx, problems, subject)
 	parties = _parties(resolved, currency, ctx, problems)
+	dimensions = Dimensions(ctx, problems)
 	lines = [
-		JournalLine(row, account, amount, parties.get(row.idx))
+		JournalLine(row, account, amount, parties.get(row.idx), dimensions.line_refs(row.tags, row.place))
 		for (row, account), amount in zip(resolved, amounts, strict=True)
 		if account is not None
 	]
@@ -185,6 +189,7 @@ def plan(doc: Mapping, ctx: MappingContext) -> JournalPlan | Skip:
 	if any(application.party.kind == "Vendor" for application in applications):
 		bank = _application_bank(lines, ctx, problems)
 	accounts.report()
+	dimensions.report()
 	problems.raise_if_any()
 	return JournalPlan(
 		name=name,
@@ -330,6 +335,7 @@ def _rows(doc: Mapping, ctx: MappingContext) -> list[Row]:
 				reference_type=row.get("reference_type") or "",
 				reference_name=row.get("reference_name") or "",
 				remark=plain_text(row.get("user_remark")) or remark,
+				tags=tags_of(row, doc, ctx),
 			)
 		)
 	return rows
@@ -598,6 +604,7 @@ def _line_json(line: JournalLine, refs: Refs) -> dict:
 	detail: dict = {
 		"PostingType": "Debit" if line.amount > 0 else "Credit",
 		"AccountRef": line.account.ref(),
+		**line.dimensions,
 	}
 	if line.party is not None:
 		detail["Entity"] = {

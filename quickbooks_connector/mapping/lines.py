@@ -9,12 +9,13 @@ recording all gaps in one `Problems` list.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Literal
 
 from quickbooks_connector.mapping import currencies
 from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef, QBOTaxCodeRef
+from quickbooks_connector.mapping.dimensions import NO_TAGS, Tags, tags_of
 from quickbooks_connector.mapping.errors import Problems, _
 from quickbooks_connector.mapping.limits import QTY_PRICE_PLACES, fits_qty_or_price
 from quickbooks_connector.mapping.money import ZERO, fmt, money, plain, round_to, to_decimal
@@ -59,7 +60,8 @@ class Line:
 	posted straight to an account: charges, discounts, rounding, write-offs), "text" (zero-amount, description only).
 	`where`: the ERPNext row or field the line comes from, as the form names it ("Items row 2 (WIDGET-A)",
 	"Sales Taxes and Charges row 1 (VAT)", "Rounding Adjustment"); `amount_label`: the field its amount comes from.
-	`taxed_by`: the tax accounts of rows QuickBooks computes (see taxes.qbo_computes) that tax this line."""
+	`taxed_by`: the tax accounts of rows QuickBooks computes (see taxes.qbo_computes) that tax this line.
+	`tags`: the cost center and dimension value of its row (see dimensions.py)."""
 
 	kind: LineKind
 	account: str | None
@@ -74,6 +76,7 @@ class Line:
 	template: str | None = None
 	service_date: str | None = None
 	amount_label: str = "Amount"
+	tags: Tags = NO_TAGS
 
 	@property
 	def usage(self) -> str:
@@ -94,6 +97,7 @@ class ResolvedLine:
 	line: Line
 	account: QBOAccountRef | None = None
 	tax_code: dict | None = None
+	dimensions: Mapping[str, dict] = field(default_factory=dict)  # the line's ClassRef, when it has one
 
 
 class AccountBook:
@@ -337,7 +341,15 @@ def tax_table_lines(rows: list[TaxRow], computed: Mapping[int, TaxRow]) -> list[
 		taxed_by = accounts_taxing_row(rows, computed, row)
 		where = f"{row.table} row {row.idx} ({row.description})"
 		lines.append(
-			Line("account", row.account, money(row.amount), row.description, where, taxed_by=taxed_by)
+			Line(
+				"account",
+				row.account,
+				money(row.amount),
+				row.description,
+				where,
+				taxed_by=taxed_by,
+				tags=row.tags,
+			)
 		)
 	return lines
 
@@ -360,7 +372,7 @@ def close_lines(
 	erp_total = grand_total(doc) - reductions
 	residual = residual_line(erp_total, sum_amounts(lines) + erp_tax, ctx, problems, what)
 	if residual:
-		lines.append(residual)
+		lines.append(replace(residual, tags=tags_of(None, doc, ctx)))
 	return lines, erp_tax, erp_total
 
 
@@ -454,6 +466,7 @@ def rounding_lines(doc: Mapping, ctx: MappingContext, problems: Problems, what: 
 			"Rounding adjustment",
 			"Rounding Adjustment",
 			amount_label="",
+			tags=tags_of(None, doc, ctx),
 		)
 	]
 

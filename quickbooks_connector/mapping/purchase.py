@@ -27,6 +27,7 @@ from decimal import Decimal
 
 from quickbooks_connector.mapping import taxes as tax
 from quickbooks_connector.mapping.context import CREDIT_CARD, MappingContext, QBOAccountRef
+from quickbooks_connector.mapping.dimensions import tags_of
 from quickbooks_connector.mapping.errors import Problem, Problems, _
 from quickbooks_connector.mapping.invoices import (
 	APPLY_CREDIT,
@@ -141,6 +142,7 @@ def build_followups(
 			**pay_from(paid_from),
 			**currency,
 			**payable,
+			**planned.department,
 		}
 		followups.append(QBOPayload("BillPayment", body, doc_number(doc["name"]), amount, key=PAID))
 	return followups
@@ -247,7 +249,7 @@ def _plan_lines(doc: Mapping, ctx: MappingContext, problems: Problems) -> tuple[
 	computed = {row.idx: row for row in rows if tax.qbo_computes(row, ctx, purchase=True)}
 	lines: list[Line] = []
 	for position, row in enumerate(doc.get("items") or [], start=1):
-		line = _item_line(row, position, doc, rows, computed)
+		line = _item_line(row, position, doc, rows, computed, ctx)
 		if line is not None:
 			lines.append(line)
 	lines.extend(tax_table_lines(rows, computed))
@@ -261,13 +263,19 @@ def _plan_lines(doc: Mapping, ctx: MappingContext, problems: Problems) -> tuple[
 				"Write off",
 				"Write Off Amount",
 				amount_label="",
+				tags=tags_of(None, doc, ctx, "write_off_cost_center"),
 			)
 		)
 	return close_lines(doc, lines, computed, write_off, ctx, problems, BILL)
 
 
 def _item_line(
-	row: Mapping, position: int, doc: Mapping, rows: list[tax.TaxRow], computed: dict[int, tax.TaxRow]
+	row: Mapping,
+	position: int,
+	doc: Mapping,
+	rows: list[tax.TaxRow],
+	computed: dict[int, tax.TaxRow],
+	ctx: MappingContext,
 ) -> Line | None:
 	amount = money(row.get("net_amount"))
 	if amount == 0:
@@ -289,12 +297,13 @@ def _item_line(
 		item_code=code,
 		taxed_by=taxed_by,
 		template=row.get("item_tax_template") or None,
+		tags=tags_of(row, doc, ctx),
 	)
 
 
 def _line_json(resolved: ResolvedLine, number: int) -> dict:
 	line = resolved.line
-	detail: dict = {"AccountRef": resolved.account.ref()}
+	detail: dict = {"AccountRef": resolved.account.ref(), **resolved.dimensions}
 	if resolved.tax_code is not None:
 		detail["TaxCodeRef"] = resolved.tax_code
 	return {

@@ -29,6 +29,7 @@ from decimal import Decimal
 
 from quickbooks_connector.mapping import taxes as tax
 from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef
+from quickbooks_connector.mapping.dimensions import Tags, tags_of
 from quickbooks_connector.mapping.errors import Problem, Problems, _
 from quickbooks_connector.mapping.invoices import (
 	APPLY_CREDIT,
@@ -154,6 +155,7 @@ def build_followups(
 			"Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": qbo_id, "TxnType": "Invoice"}]}],
 			**currency,
 			**receivable,
+			**planned.department,
 		}
 		followups.append(QBOPayload("Payment", body, None, amount, key=f"pos-payment-{number}"))
 	return followups
@@ -265,10 +267,13 @@ def _plan_lines(doc: Mapping, ctx: MappingContext, problems: Problems) -> tuple[
 
 	lines: list[Line] = []
 	for position, row in enumerate(items, start=1):
-		lines.extend(_item_lines(row, position, doc, rows, computed, accounting, gross_income, distributed))
-	lines.extend(_additional_discount_lines(doc, lines, accounting, distributed))
+		tags = tags_of(row, doc, ctx)
+		lines.extend(
+			_item_lines(row, position, doc, rows, computed, accounting, gross_income, distributed, tags)
+		)
+	lines.extend(_additional_discount_lines(doc, lines, accounting, distributed, tags_of(None, doc, ctx)))
 	lines.extend(tax_table_lines(rows, computed))
-	lines.extend(_pos_adjustment_lines(doc))
+	lines.extend(_pos_adjustment_lines(doc, ctx))
 	return close_lines(doc, lines, computed, _write_off(doc) + _loyalty(doc), ctx, problems, INVOICE)
 
 
@@ -281,6 +286,7 @@ def _item_lines(
 	accounting: bool,
 	gross_income: bool,
 	distributed: bool,
+	tags: Tags,
 ) -> list[Line]:
 	code = row.get("item_code") or row.get("item_name") or ""
 	where = item_place(position, code)
@@ -305,7 +311,7 @@ def _item_lines(
 	if row.get("enable_deferred_revenue") and not flag(doc, "is_return"):
 		income_account = row.get("deferred_revenue_account")
 	taxed_by = tax.accounts_taxing_item(rows, computed, row)
-	common = {"taxed_by": taxed_by, "template": row.get("item_tax_template") or None}
+	common = {"taxed_by": taxed_by, "template": row.get("item_tax_template") or None, "tags": tags}
 	lines = [
 		Line(
 			"item",
@@ -338,7 +344,7 @@ def _item_lines(
 
 
 def _additional_discount_lines(
-	doc: Mapping, lines: list[Line], accounting: bool, distributed: bool
+	doc: Mapping, lines: list[Line], accounting: bool, distributed: bool, tags: Tags
 ) -> list[Line]:
 	"""The additional discount as negative lines on its account, when ERPNext books it there."""
 	discount = amount_of(doc, "discount_amount")
@@ -366,6 +372,7 @@ def _additional_discount_lines(
 			taxed_by=taxed_by,
 			template=template,
 			amount_label="",
+			tags=tags,
 		)
 		for (taxed_by, template), amount in groups.items()
 		if amount
@@ -383,7 +390,7 @@ def _loyalty(doc: Mapping) -> Decimal:
 	return amount_of(doc, "loyalty_amount") if flag(doc, "redeem_loyalty_points") else ZERO
 
 
-def _pos_adjustment_lines(doc: Mapping) -> list[Line]:
+def _pos_adjustment_lines(doc: Mapping, ctx: MappingContext) -> list[Line]:
 	lines = []
 	write_off = _write_off(doc)
 	if write_off:
@@ -395,13 +402,22 @@ def _pos_adjustment_lines(doc: Mapping) -> list[Line]:
 				"Write off",
 				"Write Off Amount",
 				amount_label="",
+				tags=tags_of(None, doc, ctx, "write_off_cost_center"),
 			)
 		)
 	loyalty = _loyalty(doc)
 	if loyalty:
 		account = doc.get("loyalty_redemption_account")
 		lines.append(
-			Line("account", account, -loyalty, "Loyalty points redeemed", "Loyalty Amount", amount_label="")
+			Line(
+				"account",
+				account,
+				-loyalty,
+				"Loyalty points redeemed",
+				"Loyalty Amount",
+				amount_label="",
+				tags=tags_of(None, doc, ctx),
+			)
 		)
 	return lines
 
@@ -436,7 +452,11 @@ def _line_json(resolved: ResolvedLine, refs: Refs, number: int) -> dict:
 			"DescriptionLineDetail": detail,
 		}
 	spec = _item_spec(resolved)
-	detail: dict = {"ItemRef": {"value": refs.require_item(spec.key)}, "TaxCodeRef": resolved.tax_code}
+	detail: dict = {
+		"ItemRef": {"value": refs.require_item(spec.key)},
+		"TaxCodeRef": resolved.tax_code,
+		**resolved.dimensions,
+	}
 	description = line.description
 	if line.qty is not None:
 		fitted = qty_and_price(line.qty, line.rate, line.amount)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from quickbooks_connector.mapping.context import MappingContext
+from quickbooks_connector.mapping.dimensions import NO_TAGS, Tags, tags_of
 from quickbooks_connector.mapping.money import ZERO, to_decimal
 
 ACTUAL = "Actual"
@@ -54,11 +55,12 @@ class TaxRow:
 	withholding: bool = False
 	in_total: bool = True
 	table: str = SALES_TAXES
+	tags: Tags = NO_TAGS  # the row's cost center and dimension value
 
 
 def sales_tax_rows(doc: Mapping, ctx: MappingContext, *, before_discount: bool) -> list[TaxRow]:
 	field = "tax_amount" if before_discount else "tax_amount_after_discount_amount"
-	return [_row(position, tax, ctx, to_decimal(tax.get(field))) for position, tax in _taxes(doc)]
+	return [_row(position, tax, doc, ctx, to_decimal(tax.get(field))) for position, tax in _taxes(doc)]
 
 
 def purchase_tax_rows(doc: Mapping, ctx: MappingContext) -> list[TaxRow]:
@@ -68,7 +70,7 @@ def purchase_tax_rows(doc: Mapping, ctx: MappingContext) -> list[TaxRow]:
 		in_total = tax.get("category") != "Valuation"
 		if tax.get("add_deduct_tax") == "Deduct":
 			amount = -amount
-		row = _row(position, tax, ctx, amount if in_total else ZERO, in_total)
+		row = _row(position, tax, doc, ctx, amount if in_total else ZERO, in_total)
 		rows.append(replace(row, table=PURCHASE_TAXES))
 	return rows
 
@@ -77,7 +79,9 @@ def _taxes(doc: Mapping) -> Iterable[tuple[int, Mapping]]:
 	return enumerate(doc.get("taxes") or [], start=1)
 
 
-def _row(position: int, tax: Mapping, ctx: MappingContext, amount: Decimal, in_total: bool = True) -> TaxRow:
+def _row(
+	position: int, tax: Mapping, doc: Mapping, ctx: MappingContext, amount: Decimal, in_total: bool = True
+) -> TaxRow:
 	account = tax.get("account_head") or ""
 	row_id = tax.get("row_id")
 	return TaxRow(
@@ -92,6 +96,7 @@ def _row(position: int, tax: Mapping, ctx: MappingContext, amount: Decimal, in_t
 		deduct=tax.get("add_deduct_tax") == "Deduct",
 		withholding=bool(tax.get("is_tax_withholding_account")),
 		in_total=in_total,
+		tags=tags_of(tax, doc, ctx),
 	)
 
 
