@@ -9,7 +9,7 @@ an in-memory store), and prints what QuickBooks holds afterwards next to ERPNext
 The documents are the ERPNext 15 samples bundled with the app (`quickbooks_connector/sample_data/erpnext`) unless
 `--fixtures DIR` names another folder of the same shape: `{"doctype", "doc", "gl_entries"}` JSON files under
 `masters/` and `transactions/` (what `Document.as_dict()` exports). Only the documents the connector pushes are sent
-(`sample_data.pushed`): stock documents and refunds are left out.
+(`sample_data.pushed`): stock documents are left out.
 """
 
 from __future__ import annotations

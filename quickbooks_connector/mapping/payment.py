@@ -20,9 +20,13 @@
   foreign-currency party the journal is in the party's currency, with amounts and an ExchangeRate of its own under
   which QuickBooks converts every line back to ERPNext's amounts (when no rate does, the payment fails and says
   so). Exchange gain/loss rows are not sent: QuickBooks books realised exchange differences itself.
+- Pay to a Customer (a refund of its credit note or advance) -> a Check (Purchase) on the receivable for the
+  customer, linked to the credit memos it refunds by a zero-total Payment (followup "apply-refund"); Receive from a
+  Supplier (a refund of a debit note or advance) -> a Deposit on the payable for the vendor, linked to the vendor
+  credits by a zero-total Bill Payment. See refunds.py for why these records.
 - Internal Transfer between accounts in the company currency -> JournalEntry (credit paid_from, debit paid_to,
-  deductions). Other kinds (refunds to customers, receipts from suppliers, employee/shareholder payments, transfers
-  across currencies, payments with taxes) are skipped with the reason, to be recorded by hand.
+  deductions). Other kinds (employee/shareholder payments, transfers across currencies, payments with taxes) are
+  skipped with the reason, to be recorded by hand.
 """
 
 from __future__ import annotations
@@ -50,6 +54,16 @@ from quickbooks_connector.mapping.naming import doc_number, private_note, refere
 from quickbooks_connector.mapping.payload import Origin, QBOPayload, Skip
 from quickbooks_connector.mapping.purchase import pay_from
 from quickbooks_connector.mapping.refs import Dependencies, LinkedDoc, PartySpec, Refs
+from quickbooks_connector.mapping.refunds import (
+	APPLY_REFUND,
+	LINK_TYPES,
+	customer_refund_application,
+	customer_refund_check,
+	payment_type,
+	refused_account,
+	vendor_refund_application,
+	vendor_refund_deposit,
+)
 
 DOCTYPE = "Payment Entry"
 DEDUCTIONS = "deductions"
@@ -61,6 +75,14 @@ ALLOCATION_FIX = _(
 )
 CUSTOMER_DOCTYPES = ("Sales Invoice",)
 SUPPLIER_DOCTYPES = ("Purchase Invoice",)
+CUSTOMER_REFUND, VENDOR_REFUND = "CustomerRefund", "VendorRefund"
+# (payment_type, party_type) -> kind
+KINDS = {
+	("Receive", "Customer"): "Customer",
+	("Pay", "Supplier"): "Vendor",
+	("Pay", "Customer"): CUSTOMER_REFUND,
+	("Receive", "Supplier"): VENDOR_REFUND,
+}
 
 
 @dataclass(frozen=True)
@@ -73,7 +95,7 @@ class Allocation:
 @dataclass
 class PaymentPlan:
 	name: str
-	kind: str  # "Customer" | "Vendor" | "Transfer"
+	kind: str  # "Customer" | "Vendor" | "Transfer" | CUSTOMER_REFUND | VENDOR_REFUND
 	party: str
 	currency: str
 	exchange_rate: Decimal
@@ -86,10 +108,19 @@ class PaymentPlan:
 	deduction_rate: Decimal = Decimal(1)  # ExchangeRate of the deductions journal
 	txn_date: str | None = None
 	reference: str = ""
+	application_bank: QBOAccountRef | None = None  # a supplier refund's Bill Payment names it
 
 	@property
 	def deduction_total(self) -> Decimal:
 		return sum((amount for _, amount in self.deductions), ZERO)
+
+	@property
+	def is_refund(self) -> bool:
+		return self.kind in (CUSTOMER_REFUND, VENDOR_REFUND)
+
+	@property
+	def party_kind(self) -> str:
+		return "Customer" if self.kind in ("Customer", CUSTOMER_REFUND) else "Vendor"
 
 
 def plan(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
@@ -98,9 +129,7 @@ def plan(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 	party_type = doc.get("party_type")
 	if payment_type == "Internal Transfer":
 		return _plan_transfer(doc, ctx)
-	kind = {("Receive", "Customer"): "Customer", ("Pay", "Supplier"): "Vendor"}.get(
-		(payment_type, party_type)
-	)
+	kind = KINDS.get((payment_type, party_type))
 	if kind is None:
 		return Skip(_skip_reason(name, payment_type, party_type))
 	if doc.get("taxes"):
@@ -114,7 +143,8 @@ def plan(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 			)
 		)
 	problems = Problems(f"{DOCTYPE} {name}")
-	receive = kind == "Customer"
+	receive = payment_type == "Receive"  # money comes in: the party's amount is paid_amount, the bank paid_to
+	refund = kind in (CUSTOMER_REFUND, VENDOR_REFUND)
 	currency = (
 		doc.get("paid_from_account_currency" if receive else "paid_to_account_currency") or ""
 	).upper()
@@ -133,7 +163,8 @@ def plan(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 	)
 	_check_bank_currency(doc, bank_field, currency, ctx, problems)
 
-	allocations, notes = _allocations(doc, CUSTOMER_DOCTYPES if receive else SUPPLIER_DOCTYPES)
+	customer = party_type == "Customer"
+	allocations, notes = _allocations(doc, CUSTOMER_DOCTYPES if customer else SUPPLIER_DOCTYPES)
 	unallocated = money(doc.get("unallocated_amount"))
 	if unallocated:
 		notes.append(f"{fmt(unallocated)} {currency} unallocated (advance) is left unapplied")
@@ -155,7 +186,16 @@ def plan(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 	notes.extend(deduction_notes)
 	party_account = None
 	deduction_rate = rate
-	if deductions:
+	application_bank = None
+	if refund:
+		_check_refund(deductions, problems)
+		refused_account(bank, "refund", problems)
+		party_account = accounts.get(
+			doc.get("paid_from" if receive else "paid_to"), "receivable/payable account the refund settles"
+		)
+		if kind == VENDOR_REFUND and allocations:
+			application_bank = _application_bank(bank, ctx, problems)
+	elif deductions:
 		party_field = "paid_from" if receive else "paid_to"
 		party_account = accounts.get(doc.get(party_field), "party account of the deductions journal")
 		# what the party is relieved of beyond the money paid, in its currency
@@ -200,6 +240,7 @@ def plan(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 		txn_date=doc.get("posting_date"),
 		reference=reference_number(doc.get("reference_no")),
 		deduction_rate=deduction_rate,
+		application_bank=application_bank,
 	)
 
 
@@ -255,13 +296,13 @@ def dependencies(planned: PaymentPlan, doc: Mapping, ctx: MappingContext) -> Dep
 		LinkedDoc(allocation.doctype, allocation.name, f"{DOCTYPE} {planned.name} is allocated to it")
 		for allocation in planned.allocations
 	)
-	return Dependencies(party=PartySpec(planned.kind, planned.party, planned.currency), linked=linked)
+	return Dependencies(party=PartySpec(planned.party_kind, planned.party, planned.currency), linked=linked)
 
 
 def build_prerequisites(
 	planned: PaymentPlan, doc: Mapping, ctx: MappingContext, refs: Refs
 ) -> list[QBOPayload]:
-	if planned.kind == "Transfer" or not planned.deductions:
+	if planned.kind == "Transfer" or planned.is_refund or not planned.deductions:
 		return []
 	body = build_deduction_journal(
 		party_kind=planned.kind,
@@ -284,6 +325,8 @@ def build_prerequisites(
 def build_payload(planned: PaymentPlan, doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload:
 	if planned.kind == "Transfer":
 		return _transfer_payload(planned, ctx)
+	if planned.is_refund:
+		return _refund_payload(planned, ctx, refs)
 	lines = [_allocation_line(allocation, refs, planned.kind) for allocation in planned.allocations]
 	origins = [
 		Origin(f"{REFERENCES} ({allocation.doctype} {allocation.name})", "Allocated")
@@ -308,7 +351,7 @@ def build_payload(planned: PaymentPlan, doc: Mapping, ctx: MappingContext, refs:
 		"TxnDate": planned.txn_date,
 		"PrivateNote": note,
 		**currency_fields(planned.currency, planned.exchange_rate, ctx),
-		**party_account_field(doc.get("paid_from" if planned.kind == "Customer" else "paid_to"), ctx),
+		**party_account_field(doc.get(_party_field(planned.kind)), ctx),
 	}
 	if lines:
 		body["Line"] = lines
@@ -326,7 +369,34 @@ def build_payload(planned: PaymentPlan, doc: Mapping, ctx: MappingContext, refs:
 def build_followups(
 	planned: PaymentPlan, doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str
 ) -> list[QBOPayload]:
-	return []
+	if not (planned.is_refund and planned.allocations):
+		return []
+	credits = [_refunded_credit(allocation, refs, planned.kind) for allocation in planned.allocations]
+	refunded = ", ".join(f"{allocation.doctype} {allocation.name}" for allocation in planned.allocations)
+	header = {
+		"TxnDate": planned.txn_date,
+		"PrivateNote": private_note(DOCTYPE, planned.name, f"refund applied to {refunded}"),
+		**currency_fields(planned.currency, planned.exchange_rate, ctx),
+		**party_account_field(doc.get(_party_field(planned.kind)), ctx),
+	}
+	header = {key: value for key, value in header.items() if value is not None}
+	if planned.kind == CUSTOMER_REFUND:
+		body = customer_refund_application(
+			customer_id=refs.require_party(),
+			refund_id=qbo_id,
+			refund_link_type=LINK_TYPES[payment_type(planned.bank)],
+			credits=credits,
+			header=header,
+		)
+		return [QBOPayload("Payment", body, None, ZERO, key=APPLY_REFUND)]
+	body = vendor_refund_application(
+		vendor_id=refs.require_party(),
+		deposit_id=qbo_id,
+		credits=credits,
+		bank=planned.application_bank,
+		header=header,
+	)
+	return [QBOPayload("BillPayment", body, None, ZERO, key=APPLY_REFUND)]
 
 
 def build_deduction_journal(
@@ -465,22 +535,6 @@ def _reference_note(planned: PaymentPlan) -> list[str]:
 
 
 def _skip_reason(name: str, payment_type: str | None, party_type: str | None) -> Problem:
-	if payment_type == "Pay" and party_type == "Customer":
-		return Problem.of(
-			"customer_refund",
-			_("{doctype} {name} is a refund paid to a customer, which the connector does not push."),
-			_("Record it in QuickBooks as a Refund Receipt or a cheque against the customer's credit."),
-			doctype=DOCTYPE,
-			name=name,
-		)
-	if payment_type == "Receive" and party_type == "Supplier":
-		return Problem.of(
-			"supplier_refund",
-			_("{doctype} {name} is a refund received from a supplier, which the connector does not push."),
-			_("Record it in QuickBooks as a deposit applied to the supplier's credit."),
-			doctype=DOCTYPE,
-			name=name,
-		)
 	if not party_type:
 		return Problem.of(
 			"payment_without_party",
@@ -500,6 +554,107 @@ def _skip_reason(name: str, payment_type: str | None, party_type: str | None) ->
 		name=name,
 		payment_type=payment_type or "payment",
 		party_type=party_type,
+	)
+
+
+def _party_field(kind: str) -> str:
+	"""The Payment Entry field holding the receivable/payable account: the account money leaves the party from."""
+	return "paid_from" if kind in ("Customer", VENDOR_REFUND) else "paid_to"
+
+
+def _check_refund(deductions: list[tuple[QBOAccountRef, Decimal]], problems: Problems) -> None:
+	if deductions:
+		problems.add(
+			"refund_with_deductions",
+			_(
+				"The refund carries deductions ({deductions}); a refund goes to QuickBooks as one cheque or deposit "
+				"of the money that moved."
+			),
+			_(
+				"Book the deductions in a Journal Entry and leave the refund without them (cancel and amend it), then "
+				"press Retry on the QuickBooks sync record."
+			),
+			deductions=", ".join(f"{account.name} {fmt(amount)}" for account, amount in deductions),
+		)
+
+
+def _application_bank(
+	bank: QBOAccountRef | None, ctx: MappingContext, problems: Problems
+) -> QBOAccountRef | None:
+	"""The bank account the zero-total Bill Payment linking a supplier refund names: the refund's own when it is a
+	bank account, else the company's default bank account."""
+	if bank is not None and bank.account_type == "Bank":
+		return bank
+	account = ctx.account_map.get(ctx.default_bank_account or "")
+	if account is None or account.account_type != "Bank":
+		problems.add(
+			"refund_application_bank_not_mapped",
+			_(
+				"Linking this refund to the supplier's credit needs a zero-amount Bill Payment, and QuickBooks wants "
+				"a bank account on it, but the refund did not go to a bank account and the company's Default Bank "
+				"Account is not set or not mapped to one."
+			),
+			_(
+				"Set the Default Bank Account of the Company (Company > Accounts tab) and map it under QuickBooks "
+				"Settings > Account Mapping, then press Retry on the QuickBooks sync record."
+			),
+		)
+		return None
+	return account
+
+
+def _refund_payload(planned: PaymentPlan, ctx: MappingContext, refs: Refs) -> QBOPayload:
+	"""The money of a refund: a Check to the customer, or a Deposit from the vendor (see refunds.py)."""
+	note = private_note(DOCTYPE, planned.name, "refund", *_reference_note(planned), *planned.notes)
+	currency = currency_fields(planned.currency, planned.exchange_rate, ctx)
+	origins = (Origin("Paid Amount", ""),)
+	if planned.kind == CUSTOMER_REFUND:
+		body = customer_refund_check(
+			customer_id=refs.require_party(),
+			paid_from=planned.bank,
+			receivable=planned.party_account,
+			amount=planned.total,
+			doc_number=doc_number(planned.name),
+			txn_date=planned.txn_date,
+			private_note=note,
+			currency_fields=currency,
+		)
+		return QBOPayload("Purchase", body, doc_number(planned.name), planned.total, origins=origins)
+	body = vendor_refund_deposit(
+		vendor_id=refs.require_party(),
+		deposit_to=planned.bank,
+		payable=planned.party_account,
+		amount=planned.total,
+		txn_date=planned.txn_date,
+		private_note=note,
+		currency_fields=currency,
+		reference=planned.reference,
+	)
+	return QBOPayload("Deposit", body, None, planned.total, origins=origins)
+
+
+def _refunded_credit(allocation: Allocation, refs: Refs, kind: str) -> tuple[str, Decimal]:
+	"""(QuickBooks id, amount) of a credit the refund pays out: ERPNext allocates a refund negatively to the credit
+	note or debit note it refunds."""
+	txn = refs.require_linked(allocation.doctype, allocation.name)
+	credit = "CreditMemo" if kind == CUSTOMER_REFUND else "VendorCredit"
+	if allocation.amount < 0 and txn.entity == credit:
+		return txn.id, -allocation.amount
+	raise MappingError(
+		Problem.of(
+			"refund_allocation",
+			_(
+				"{doctype} refunds {amount} against {linked_doctype} {linked_name}, which is a {entity} in "
+				"QuickBooks; a refund can only pay out a {credit}."
+			),
+			ALLOCATION_FIX,
+			doctype=DOCTYPE,
+			amount=fmt(-allocation.amount),
+			linked_doctype=allocation.doctype,
+			linked_name=allocation.name,
+			entity=txn.entity,
+			credit=credit,
+		)
 	)
 
 

@@ -90,7 +90,8 @@ PUSHED_TYPES: tuple[PushedType, ...] = (
 		settings_switch=SYNC_SALES_INVOICE,
 		push_order=0,
 		linked_as="Invoice",
-		writes=(("Payment", VOID), ("Invoice", VOID), ("CreditMemo", DELETE)),
+		# a POS return refunded at once is a RefundReceipt ([U] whether the API voids one: it is deleted)
+		writes=(("Payment", VOID), ("Invoice", VOID), ("CreditMemo", DELETE), ("RefundReceipt", DELETE)),
 		has_returns=True,
 	),
 	PushedType(
@@ -99,7 +100,8 @@ PUSHED_TYPES: tuple[PushedType, ...] = (
 		settings_switch=SYNC_PURCHASE_INVOICE,
 		push_order=0,
 		linked_as="Bill",
-		writes=(("BillPayment", VOID), ("Bill", DELETE), ("VendorCredit", DELETE)),
+		# an "Is Paid" return's refund Deposit goes before the vendor credit it is linked to
+		writes=(("BillPayment", VOID), ("Deposit", DELETE), ("Bill", DELETE), ("VendorCredit", DELETE)),
 		has_returns=True,
 	),
 	PushedType(
@@ -108,7 +110,14 @@ PUSHED_TYPES: tuple[PushedType, ...] = (
 		settings_switch=SYNC_PAYMENT_ENTRY,
 		push_order=2,
 		linked_as="Payment",
-		writes=(("Payment", VOID), ("BillPayment", VOID), ("JournalEntry", DELETE)),
+		# refunds: a Check (Purchase) to a customer, a Deposit from a vendor, after the payment linking them
+		writes=(
+			("Payment", VOID),
+			("BillPayment", VOID),
+			("JournalEntry", DELETE),
+			("Purchase", DELETE),
+			("Deposit", DELETE),
+		),
 	),
 	PushedType(
 		doctype=journal.DOCTYPE,

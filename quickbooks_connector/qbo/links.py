@@ -22,6 +22,12 @@ _PAGES = {
 	"VendorCredit": ("vendorcredit", "txnId"),
 	"BillPayment": ("billpayment", "txnId"),
 	"JournalEntry": ("journal", "txnId"),
+	"RefundReceipt": ("refundreceipt", "txnId"),
+	"Purchase": (
+		"expense",
+		"txnId",
+	),  # a refund Check too [U: QuickBooks may open checks on its "check" page]
+	"Deposit": ("deposit", "txnId"),
 	"Customer": ("customerdetail", "nameId"),
 	"Vendor": ("vendordetail", "nameId"),
 }

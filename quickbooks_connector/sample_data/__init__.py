@@ -26,9 +26,6 @@ from quickbooks_connector.mapping import SUPPORTED_DOCTYPES
 
 ERPNEXT = Path(__file__).resolve().parent / "erpnext"
 
-# Payment Entries that refund money: the mapping Skips them with a reason until refunds are supported (issue 11).
-REFUNDS = frozenset({("Pay", "Customer"), ("Receive", "Supplier")})
-
 _SNAPSHOT = re.compile(r"^company(_\d+)?$")
 
 
@@ -110,13 +107,8 @@ def load(folder: Path = ERPNEXT) -> SampleData:
 
 def pushed(document: Mapping) -> bool:
 	"""Whether the connector pushes this document today: a doctype of `mapping.SUPPORTED_DOCTYPES` (Sales Invoice,
-	Purchase Invoice, Payment Entry, Journal Entry) that is not a refund (a Payment Entry paying a customer or
-	receiving from a supplier). Stock documents and refunds are issue 11's work."""
-	if document.get("doctype") not in SUPPORTED_DOCTYPES:
-		return False
-	if document["doctype"] == "Payment Entry":
-		return (document.get("payment_type"), document.get("party_type")) not in REFUNDS
-	return True
+	Purchase Invoice, Payment Entry, Journal Entry, refunds included). Stock documents are issue 11's work."""
+	return document.get("doctype") in SUPPORTED_DOCTYPES
 
 
 def _snapshots(masters: dict[str, Any]) -> list[Snapshot]:

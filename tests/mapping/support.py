@@ -114,8 +114,7 @@ class Resolved:
 			self.refs.item_ids[spec.key] = f"I{number}"
 			self.items[f"I{number}"] = spec
 		for number, linked in enumerate(self.deps.linked, start=1):
-			default = "Bill" if linked.doctype == "Purchase Invoice" else "Invoice"
-			entity = (linked_entities or {}).get(linked.name, default)
+			entity = (linked_entities or {}).get(linked.name) or _entity_of(linked.doctype, linked.name)
 			self.refs.linked[(linked.doctype, linked.name)] = TxnRef(entity, f"T{number}")
 		self.prerequisites = build_prerequisites(self.planned, self.refs)
 		for number, extra in enumerate(self.prerequisites, start=1):
@@ -132,6 +131,17 @@ class Resolved:
 
 PARTY = "party"
 TAX = "tax"
+PARTY_ACCOUNT_TYPES = ("Accounts Receivable", "Accounts Payable")
+
+
+def _entity_of(doctype: str, name: str) -> str:
+	"""The QuickBooks entity a linked sample document is: a return is a credit, any other an Invoice or Bill."""
+	returned = any(
+		document.get("is_return") for document in samples().documents.values() if document["name"] == name
+	)
+	if doctype == "Purchase Invoice":
+		return "VendorCredit" if returned else "Bill"
+	return "CreditMemo" if returned else "Invoice"
 
 
 class Ledger:
@@ -140,6 +150,7 @@ class Ledger:
 
 	def __init__(self, resolved: Resolved):
 		self.by_id = {ref.id: name for name, ref in resolved.ctx.account_map.items()}
+		self.types = {ref.id: ref.account_type for ref in resolved.ctx.account_map.values()}
 		self.items = resolved.items
 		self.net: dict[str, Decimal] = defaultdict(Decimal)
 
@@ -171,7 +182,7 @@ class Ledger:
 	def _creditmemo(self, body, book):
 		self._sales(body, book, -1)
 
-	def _purchase(self, body: dict, book, sign: int) -> None:
+	def _expense_form(self, body: dict, book, sign: int) -> None:
 		total = Decimal(0)
 		for line in body["Line"]:
 			book(
@@ -182,10 +193,39 @@ class Ledger:
 		book(PARTY, -sign * total)
 
 	def _bill(self, body, book):
-		self._purchase(body, book, 1)
+		self._expense_form(body, book, 1)
 
 	def _vendorcredit(self, body, book):
-		self._purchase(body, book, -1)
+		self._expense_form(body, book, -1)
+
+	def _account(self, ref: dict) -> str:
+		"""The ERPNext account of a QuickBooks account, A/R and A/P pooled under PARTY."""
+		return PARTY if self.types[ref["value"]] in PARTY_ACCOUNT_TYPES else self.by_id[ref["value"]]
+
+	def _purchase(self, body, book):
+		"""A Check or expense: each line debits its account, the bank is credited."""
+		total = Decimal(0)
+		for line in body["Line"]:
+			book(self._account(line["AccountBasedExpenseLineDetail"]["AccountRef"]), line["Amount"])
+			total += line["Amount"]
+		book(self.by_id[body["AccountRef"]["value"]], -total)
+
+	def _deposit(self, body, book):
+		"""Each DepositLineDetail line credits its account, the deposit account is debited."""
+		total = Decimal(0)
+		for line in body["Line"]:
+			book(self._account(line["DepositLineDetail"]["AccountRef"]), -line["Amount"])
+			total += line["Amount"]
+		book(self.by_id[body["DepositToAccountRef"]["value"]], total)
+
+	def _refundreceipt(self, body, book):
+		"""A credit memo paid out at once: income and tax debited, the refund account credited."""
+		ledger = defaultdict(Decimal)
+		self._sales(body, lambda account, debit: ledger.__setitem__(account, ledger[account] + debit), -1)
+		for account, debit in ledger.items():
+			if account != PARTY:
+				book(account, debit)
+		book(self.by_id[body["DepositToAccountRef"]["value"]], ledger[PARTY])
 
 	def _payment(self, body, book):
 		book(self.by_id[body["DepositToAccountRef"]["value"]], body["TotalAmt"])

@@ -151,8 +151,6 @@ def test_internal_transfer_is_a_journal_entry():
 @pytest.mark.parametrize(
 	"changes, says",
 	[
-		({"payment_type": "Pay", "party_type": "Customer"}, "refund paid to a customer"),
-		({"payment_type": "Receive", "party_type": "Supplier"}, "refund received from a supplier"),
 		({"party_type": "Employee"}, "party type Employee"),
 		(
 			{"taxes": [{"account_head": "Sales Tax Payable - WP", "tax_amount": 5.0}]},

@@ -347,8 +347,6 @@ def test_problems_provoked_from_the_sample_documents_are_registered_with_their_f
 		"payment_with_taxes",
 		"payment_with_other_party",
 		"payment_without_party",
-		"customer_refund",
-		"supplier_refund",
 		"pos_invoice",
 		"doctype_not_sent",
 	} <= codes
