@@ -64,6 +64,24 @@ class EmulatorAdmin:
 			payload.update(count=count, template=template)
 		return self._call("POST", "seed", payload)["ids"]
 
+	def set_webhook(self, realm_id: str, url: str, verifier_token: str, **options: Any) -> dict[str, Any]:
+		"""Options: format ("legacy" or "cloudevents"), enabled, batch_seconds, retry_scale, timeout_seconds."""
+		return self._call(
+			"POST",
+			"webhooks",
+			{"realm_id": realm_id, "url": url, "verifier_token": verifier_token, **options},
+		)
+
+	def webhooks(self, realm_id: str | None = None) -> dict[str, Any]:
+		"""Subscriptions (without tokens), what each has queued or failing, and the delivery log."""
+		return self._call("GET", "webhooks", params={"realm_id": realm_id} if realm_id else None)
+
+	def deliver_webhooks(self) -> int:
+		return self._call("POST", "webhooks/deliver")["delivered"]
+
+	def remove_webhooks(self, realm_id: str | None = None) -> None:
+		self._call("DELETE", "webhooks", {"realm_id": realm_id} if realm_id else {})
+
 	def stats(self) -> dict[str, Any]:
 		return self._call("GET", "stats")
 

@@ -35,6 +35,7 @@ from quickbooks_connector.emulator.limits import (
 from quickbooks_connector.emulator.messages import Request, Response, json_response
 from quickbooks_connector.emulator.oauth import OAuthError, OAuthServer
 from quickbooks_connector.emulator.store import StateFile, Store
+from quickbooks_connector.emulator.webhooks import WebhookSender
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +53,14 @@ class Emulator:
 	def __init__(self, client_id: str, client_secret: str, state_path: Path | None = None) -> None:
 		self.clock = Clock()
 		self.config = RuntimeConfig()
-		self.store = Store(bootstrap=lambda realm: setup_company(realm, self.clock.now()))
+		self.stats = Stats()
+		self.webhooks = WebhookSender(self.clock.now, self.stats.event)
+		self.store = Store(
+			bootstrap=lambda realm: setup_company(realm, self.clock.now()), listener=self.webhooks.record
+		)
 		self.oauth = OAuthServer(client_id, client_secret, self.clock, self.config.get)
 		self.api = AccountingAPI(self.clock)
 		self.faults = FaultInjector()
-		self.stats = Stats()
 		self.request_window = SlidingWindow()
 		self.batch_window = SlidingWindow()
 		self.concurrency = ConcurrencyGate()
@@ -72,10 +76,12 @@ class Emulator:
 			self.state.start()
 
 	def stop(self) -> None:
+		self.webhooks.stop()
 		if self.state is not None:
 			self.state.stop()
 
 	def reset(self) -> None:
+		self.webhooks.remove()
 		self.store.clear()
 		self.oauth.reset()
 		self.config.reset()

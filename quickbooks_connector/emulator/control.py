@@ -1,7 +1,9 @@
 """The admin endpoints under ``/__emulator__/`` (JSON in and out, no authentication).
 
 ``POST reset`` · ``GET|POST realms`` · ``POST tokens`` · ``GET|POST|DELETE config`` · ``POST|DELETE faults`` ·
-``GET|POST clock`` · ``POST seed`` · ``GET stats`` · ``POST stats/reset`` · ``POST save``. ``POST realms`` takes
+``GET|POST clock`` · ``POST seed`` · ``GET stats`` · ``POST stats/reset`` · ``POST save`` ·
+``GET|POST|DELETE webhooks`` (a realm's webhook endpoint and Verifier Token, see webhooks.py) ·
+``POST webhooks/deliver`` (send what is queued or waiting for a retry now). ``POST realms`` takes
 ``country`` (US, CA, GB, AU, IN or FR; anything else is 400), ``home_currency``, ``multicurrency``,
 ``custom_txn_numbers``, ``allow_discount``, ``company_name``, ``preferences`` (Preferences sections, applied
 with the rules of ``POST /preferences``; a refused one is 400) and ``sample_data`` (see sample.py). They exist for tests,
@@ -148,6 +150,28 @@ def _save(app: Emulator, payload: dict[str, Any]) -> dict[str, Any]:
 	return {"saved": str(app.state.path)}
 
 
+# Webhooks
+
+
+def _set_webhook(app: Emulator, payload: dict[str, Any]) -> dict[str, Any]:
+	realm = _realm(app, payload)
+	settings = {key: value for key, value in payload.items() if key != "realm_id"}
+	return {"realm_id": realm.id, **app.webhooks.configure(realm.id, settings)}
+
+
+def _webhooks(app: Emulator, payload: dict[str, Any]) -> dict[str, Any]:
+	return app.webhooks.status(payload.get("realm_id"))
+
+
+def _remove_webhooks(app: Emulator, payload: dict[str, Any]) -> dict[str, Any]:
+	app.webhooks.remove(payload.get("realm_id"))
+	return {"ok": True}
+
+
+def _deliver_webhooks(app: Emulator, payload: dict[str, Any]) -> dict[str, Any]:
+	return {"delivered": app.webhooks.deliver_due(force=True)}
+
+
 # Seeding
 
 
@@ -243,4 +267,8 @@ ROUTES = {
 	("GET", "stats"): _stats,
 	("POST", "stats/reset"): _reset_stats,
 	("POST", "save"): _save,
+	("GET", "webhooks"): _webhooks,
+	("POST", "webhooks"): _set_webhook,
+	("DELETE", "webhooks"): _remove_webhooks,
+	("POST", "webhooks/deliver"): _deliver_webhooks,
 }

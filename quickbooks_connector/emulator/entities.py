@@ -285,7 +285,7 @@ def void(ctx: WriteContext, entity: str, body: dict[str, Any], via: str) -> dict
 	_check_closed_books(ctx, entity, None, existing)
 	obj = stamp_update(_voided(existing, entity in PAYERS), existing, ctx.now)
 	ctx.realm.voided[entity].add(existing["Id"])
-	_commit(ctx, entity, existing, obj)
+	_commit(ctx, entity, existing, obj, "Void")
 	return obj
 
 
@@ -336,8 +336,10 @@ def _current(realm: Realm, entity: str, body: dict[str, Any]) -> dict[str, Any]:
 	return existing
 
 
-def _commit(ctx: WriteContext, entity: str, old: dict | None, new: dict[str, Any]) -> None:
-	ctx.realm.put(entity, new, ctx.now)
+def _commit(
+	ctx: WriteContext, entity: str, old: dict | None, new: dict[str, Any], operation: str | None = None
+) -> None:
+	ctx.realm.put(entity, new, ctx.now, operation)
 	if entity in PAYERS:
 		refresh_targets(ctx, targets_of(old) | targets_of(new))
 	code = new["Code"] if entity == "CompanyCurrency" else (new.get("CurrencyRef") or {}).get("value")

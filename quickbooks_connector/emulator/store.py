@@ -78,6 +78,8 @@ class Realm:
 		self.versions: dict[str, int] = defaultdict(int)  # bumped on every change of an entity
 		self.query_results: OrderedDict[Any, tuple[int, list[dict[str, Any]]]] = OrderedDict()  # see query.py
 		self.files: dict[str, bytes] = {}  # Attachable Id -> uploaded content
+		# Told of every change (realm id, entity, object id, Create/Update/Void/Delete, time): webhooks.py
+		self.listener: Callable[[str, str, str, str, float], None] | None = None
 
 	# Objects
 
@@ -105,18 +107,20 @@ class Realm:
 	def is_voided(self, entity: str, object_id: str) -> bool:
 		return object_id in self.voided[entity]
 
-	def put(self, entity: str, obj: dict[str, Any], changed_at: float) -> None:
+	def put(self, entity: str, obj: dict[str, Any], changed_at: float, operation: str | None = None) -> None:
 		key = object_key(obj)
 		old = self.objects[entity].get(key)
 		self.objects[entity][key] = obj
 		self.indexes.update(entity, old, obj)
 		self._touch(entity, key, changed_at)
+		self._tell(entity, key, operation or ("Create" if old is None else "Update"), changed_at)
 
 	def remove(self, entity: str, object_id: str, changed_at: float) -> None:
 		old = self.objects[entity].pop(object_id)
 		self.indexes.update(entity, old, None)
 		self.deleted[entity][object_id] = changed_at
 		self._touch(entity, object_id, changed_at)
+		self._tell(entity, object_id, "Delete", changed_at)
 
 	def changed_since(self, entity: str, since: float) -> list[tuple[str, float]]:
 		"""(id, change time) of objects changed at or after ``since``, oldest first."""
@@ -127,6 +131,10 @@ class Realm:
 			tail.append((object_id, changed_at))
 		tail.reverse()
 		return tail
+
+	def _tell(self, entity: str, object_id: str, operation: str, changed_at: float) -> None:
+		if self.listener is not None:
+			self.listener(self.id, entity, object_id, operation, changed_at)
 
 	def _touch(self, entity: str, object_id: str, changed_at: float) -> None:
 		self.versions[entity] += 1
@@ -193,8 +201,13 @@ def _sequence(entity: str) -> str:
 class Store:
 	"""All realms. ``bootstrap`` fills a new realm like a new QBO company (see entities.setup_company)."""
 
-	def __init__(self, bootstrap: Callable[[Realm], None]) -> None:
+	def __init__(
+		self,
+		bootstrap: Callable[[Realm], None],
+		listener: Callable[[str, str, str, str, float], None] | None = None,
+	) -> None:
 		self._bootstrap = bootstrap
+		self._listener = listener
 		self._realms: dict[str, Realm] = {}
 		self._lock = threading.Lock()
 
@@ -206,6 +219,7 @@ class Store:
 		try:
 			with realm.lock:
 				self._bootstrap(realm)
+				realm.listener = self._listener  # a new company's own set-up notifies nobody
 		except Exception:
 			with self._lock:
 				self._realms.pop(realm_id, None)
@@ -233,6 +247,8 @@ class Store:
 	def load_json(self, data: dict[str, Any]) -> None:
 		with self._lock:
 			self._realms = {realm_id: Realm.from_json(realm_id, raw) for realm_id, raw in data.items()}
+			for realm in self._realms.values():
+				realm.listener = self._listener
 
 	def _new_realm_id(self) -> str:
 		while True:
