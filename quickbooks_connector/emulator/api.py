@@ -4,12 +4,12 @@ Paths: ``{entity}`` (POST create/update, ``?operation=delete|void``, ``?operatio
 ``include=allowduplicatedocnum``), ``{entity}/{id}`` (GET), ``query`` (GET ``?query=`` or POST with the
 statement as an ``application/text`` body), ``cdc``, ``batch``, ``companyinfo/{realmId}`` (GET) and
 ``companyinfo`` (POST), ``preferences`` (GET, POST), ``exchangerate`` (GET ``?sourcecurrencycode=&asofdate=``,
-POST), ``taxservice/taxcode`` (POST), ``upload`` (multipart POST) and ``download/{id}`` (GET, a text/plain
-link). Every success is HTTP 200 with ``{"<Entity>": {...}, "time": ...}`` (taxservice answers its object
-bare, upload ``{"AttachableResponse": [...]}``, as Intuit's do); ``minorversion`` below 75 or missing is
-treated as 75 (nothing depends on it). ``include=invoiceLink`` adds a generated ``InvoiceLink`` to invoices
-that have a BillEmail address and allow online payment. ``/{entity}/{id}/pdf`` and ``/send`` are not emulated
-(500).
+POST), ``taxservice/taxcode`` (POST), ``reports/{Name}`` (GET, see reports.py: answered bare, no ``time``),
+``upload`` (multipart POST) and ``download/{id}`` (GET, a text/plain link). Every success is HTTP 200 with
+``{"<Entity>": {...}, "time": ...}`` (taxservice answers its object bare, upload
+``{"AttachableResponse": [...]}``, as Intuit's do); ``minorversion`` below 75 or missing is treated as 75
+(nothing depends on it). ``include=invoiceLink`` adds a generated ``InvoiceLink`` to invoices that have a
+BillEmail address and allow online payment. ``/{entity}/{id}/pdf`` and ``/send`` are not emulated (500).
 
 Request ids: a POST carrying ``requestid`` that succeeded is remembered per realm; the same request id with
 the same request (path, parameters, body) returns the original status and body again and executes nothing.
@@ -37,6 +37,7 @@ from quickbooks_connector.emulator import (
 	faults,
 	preferences,
 	query,
+	reports,
 	taxservice,
 )
 from quickbooks_connector.emulator.clock import Clock, iso_datetime
@@ -129,6 +130,8 @@ class AccountingAPI:
 			return taxservice.create_tax_code(
 				self._ctx(realm, request), _json_object(request.body), entities.insert
 			)
+		if head == "reports" and size == 2 and method == "GET":
+			return reports.run(realm, request.parts[1], request.params, now)
 		if head == "upload" and size == 1 and method == "POST":
 			return self._envelope("AttachableResponse", self._upload(realm, request))
 		if head == "download" and size == 2 and method == "GET":
