@@ -7,8 +7,10 @@ Where QuickBooks keeps them (Intuit's entity reference; [U] marks what it leaves
   when the company assigns one class per transaction (Preferences AccountingInfoPrefs.ClassTrackingPerTxn), on the
   header of sales forms (Invoice, CreditMemo). Expense forms and journal entries keep classes per line either way
   [U: whether QuickBooks refuses line classes on a per-transaction company]. Payments and Bill Payments carry none.
-- Department: on the header of every form (Invoice, CreditMemo, Bill, VendorCredit, Payment, BillPayment), per line
-  on a JournalEntry (JournalEntryLineDetail.DepartmentRef).
+- Department: on the header of every form (Invoice, CreditMemo, Bill, VendorCredit, Payment, BillPayment, and the
+  Check / Deposit of a refund), per line on a JournalEntry (JournalEntryLineDetail.DepartmentRef): a payment's
+  deductions journal and an internal transfer put the payment's cost center and value on the lines without a row
+  of their own.
 A form has one Department (and, per transaction, one Class): lines whose values differ cannot be sent as they are.
 
 Off unless configured: no Class without `ctx.track_classes`, no Department without `ctx.department_field`. A line

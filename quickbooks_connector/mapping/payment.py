@@ -31,12 +31,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import product
 
 from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef
+from quickbooks_connector.mapping.dimensions import DEPARTMENT_REF, Dimensions, tags_of
 from quickbooks_connector.mapping.errors import MappingError, Problem, Problems, _
 from quickbooks_connector.mapping.lines import (
 	AccountBook,
@@ -109,6 +110,11 @@ class PaymentPlan:
 	txn_date: str | None = None
 	reference: str = ""
 	application_bank: QBOAccountRef | None = None  # a supplier refund's Bill Payment names it
+	# ClassRef / DepartmentRef of each line of `deductions` and of the deductions journal's party line, and the
+	# payment's own DepartmentRef (see dimensions.py)
+	line_dimensions: list[dict] = field(default_factory=list)
+	party_dimensions: dict = field(default_factory=dict)
+	dimensions: dict = field(default_factory=dict)
 
 	@property
 	def deduction_total(self) -> Decimal:
@@ -182,8 +188,12 @@ def plan(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 				amount=fmt(unallocated),
 			)
 
-	deductions, deduction_notes = _deductions(doc, accounts, ctx)
+	dimensions = Dimensions(ctx, problems)
+	deductions, deduction_notes, line_dimensions = _deductions(doc, accounts, ctx, dimensions)
 	notes.extend(deduction_notes)
+	own = tags_of(None, doc, ctx)
+	party_dimensions = dimensions.line_refs(own, "the payment") if deductions and not refund else {}
+	department = dimensions.department_of(own, "the payment")
 	party_account = None
 	deduction_rate = rate
 	application_bank = None
@@ -224,6 +234,7 @@ def plan(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 		detail = ", ".join(f"{account.name} {fmt(amount)}" for account, amount in deductions)
 		notes.append(f"deductions {detail} in a journal entry")
 	accounts.report()
+	dimensions.report()
 	problems.raise_if_any()
 	return PaymentPlan(
 		name=name,
@@ -241,6 +252,9 @@ def plan(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 		reference=reference_number(doc.get("reference_no")),
 		deduction_rate=deduction_rate,
 		application_bank=application_bank,
+		line_dimensions=line_dimensions,
+		party_dimensions=party_dimensions,
+		dimensions={DEPARTMENT_REF: department.ref()} if department is not None else {},
 	)
 
 
@@ -268,10 +282,11 @@ def _allocations(doc: Mapping, linkable: tuple[str, ...]) -> tuple[list[Allocati
 
 
 def _deductions(
-	doc: Mapping, accounts: AccountBook, ctx: MappingContext
-) -> tuple[list[tuple[QBOAccountRef, Decimal]], list[str]]:
-	"""(account, company-currency amount) per deduction row, leaving exchange gain/loss rows to QuickBooks."""
-	deductions, notes = [], []
+	doc: Mapping, accounts: AccountBook, ctx: MappingContext, dimensions: Dimensions
+) -> tuple[list[tuple[QBOAccountRef, Decimal]], list[str], list[dict]]:
+	"""(account, company-currency amount) per deduction row, leaving exchange gain/loss rows to QuickBooks, and
+	each one's ClassRef / DepartmentRef."""
+	deductions, notes, refs = [], [], []
 	for row in doc.get("deductions") or []:
 		amount = money(row.get("amount"))
 		if not amount:
@@ -282,7 +297,12 @@ def _deductions(
 		account = _deduction_account(row, accounts)
 		if account is not None:
 			deductions.append((account, amount))
-	return deductions, notes
+			refs.append(dimensions.line_refs(tags_of(row, doc, ctx), _deduction_place(row)))
+	return deductions, notes, refs
+
+
+def _deduction_place(row: Mapping) -> str:
+	return f"{DEDUCTIONS_TABLE} row {row.get('idx') or ''} ({row.get('account')})"
 
 
 def _deduction_account(row: Mapping, accounts: AccountBook) -> QBOAccountRef | None:
@@ -313,6 +333,8 @@ def build_prerequisites(
 		doc_number=doc_number(planned.name),
 		private_note=private_note(DOCTYPE, planned.name, "deductions"),
 		**currency_arguments(planned.currency, planned.deduction_rate, ctx),
+		line_dimensions=planned.line_dimensions,
+		party_dimensions=planned.party_dimensions,
 	)
 	origins = tuple(Origin(f"{DEDUCTIONS_TABLE} ({account.name})") for account, _ in planned.deductions)
 	return [
@@ -352,6 +374,7 @@ def build_payload(planned: PaymentPlan, doc: Mapping, ctx: MappingContext, refs:
 		"PrivateNote": note,
 		**currency_fields(planned.currency, planned.exchange_rate, ctx),
 		**party_account_field(doc.get(_party_field(planned.kind)), ctx),
+		**planned.dimensions,
 	}
 	if lines:
 		body["Line"] = lines
@@ -410,10 +433,15 @@ def build_deduction_journal(
 	private_note: str = "",
 	currency: str | None = None,
 	exchange_rate: Decimal | None = None,
+	line_dimensions: Sequence[Mapping[str, dict]] = (),
+	party_dimensions: Mapping[str, dict] | None = None,
 ) -> dict:
 	"""JournalEntry for a payment's deductions: each (account, amount) is debited (credited when negative) and the
-	party's receivable/payable takes the opposite side with the party as Entity, so the payment can apply it."""
+	party's receivable/payable takes the opposite side with the party as Entity, so the payment can apply it.
+	`line_dimensions`: each deduction line's ClassRef / DepartmentRef; `party_dimensions`: the party line's."""
 	lines = [_journal_line(account, amount, f"Deduction: {account.name}") for account, amount in deductions]
+	for line, refs in zip(lines, line_dimensions, strict=False):
+		line["JournalEntryLineDetail"].update(refs)
 	total = sum((amount for _, amount in deductions), ZERO)
 	if total:
 		party_line = _journal_line(party_account, -total, "Deductions of the payment")
@@ -421,6 +449,7 @@ def build_deduction_journal(
 			"Type": party_kind,
 			"EntityRef": {"value": party_id},
 		}
+		party_line["JournalEntryLineDetail"].update(party_dimensions or {})
 		lines.append(party_line)
 	body: dict = {"Line": lines}
 	if doc_number:
@@ -433,7 +462,9 @@ def build_deduction_journal(
 	return body
 
 
-def _journal_line(account: QBOAccountRef, debit: Decimal, description: str) -> dict:
+def _journal_line(
+	account: QBOAccountRef, debit: Decimal, description: str, dimensions: Mapping[str, dict] | None = None
+) -> dict:
 	return {
 		"DetailType": "JournalEntryLineDetail",
 		"Amount": abs(debit),
@@ -441,6 +472,7 @@ def _journal_line(account: QBOAccountRef, debit: Decimal, description: str) -> d
 		"JournalEntryLineDetail": {
 			"PostingType": "Debit" if debit > 0 else "Credit",
 			"AccountRef": account.ref(),
+			**(dimensions or {}),
 		},
 	}
 
@@ -619,6 +651,7 @@ def _refund_payload(planned: PaymentPlan, ctx: MappingContext, refs: Refs) -> QB
 			private_note=note,
 			currency_fields=currency,
 		)
+		body.update(planned.dimensions)
 		return QBOPayload("Purchase", body, doc_number(planned.name), planned.total, origins=origins)
 	body = vendor_refund_deposit(
 		vendor_id=refs.require_party(),
@@ -630,6 +663,7 @@ def _refund_payload(planned: PaymentPlan, ctx: MappingContext, refs: Refs) -> QB
 		currency_fields=currency,
 		reference=planned.reference,
 	)
+	body.update(planned.dimensions)
 	return QBOPayload("Deposit", body, None, planned.total, origins=origins)
 
 
@@ -682,14 +716,18 @@ def _plan_transfer(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 	accounts = AccountBook(ctx, problems)
 	source = accounts.get(doc.get("paid_from"), "account the transfer came from")
 	target = accounts.get(doc.get("paid_to"), "account the transfer went to")
-	deductions = []
+	dimensions = Dimensions(ctx, problems)
+	own = dimensions.line_refs(tags_of(None, doc, ctx), "the transfer")
+	deductions, line_dimensions = [], [own, own]
 	for row in doc.get("deductions") or []:
 		amount = money(row.get("amount"))
 		if amount:
 			account = _deduction_account(row, accounts)
 			if account is not None:
 				deductions.append((account, amount))
+				line_dimensions.append(dimensions.line_refs(tags_of(row, doc, ctx), _deduction_place(row)))
 	accounts.report()
+	dimensions.report()
 	problems.raise_if_any()
 	credit, debit = money(doc.get("base_paid_amount")), money(doc.get("base_received_amount"))
 	entries = [(source, -credit), (target, debit), *deductions]
@@ -718,6 +756,7 @@ def _plan_transfer(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
 		deductions=entries,
 		txn_date=doc.get("posting_date"),
 		reference=reference_number(doc.get("reference_no")),
+		line_dimensions=line_dimensions,
 	)
 
 
@@ -728,8 +767,13 @@ def _transfer_payload(planned: PaymentPlan, ctx: MappingContext) -> QBOPayload:
 		Origin("Received Amount", ""),
 		*(Origin(f"{DEDUCTIONS_TABLE} ({account.name})") for account, _ in planned.deductions[2:]),
 	]
-	kept = [(entry, place) for entry, place in zip(planned.deductions, places, strict=True) if entry[1]]
-	lines = [_journal_line(account, amount, "Internal transfer") for (account, amount), _ in kept]
+	dimensions = planned.line_dimensions or [{}] * len(places)
+	kept = [
+		(entry, place, refs)
+		for entry, place, refs in zip(planned.deductions, places, dimensions, strict=True)
+		if entry[1]
+	]
+	lines = [_journal_line(account, amount, "Internal transfer", refs) for (account, amount), _, refs in kept]
 	body: dict = {
 		"DocNumber": doc_number(planned.name),
 		"TxnDate": planned.txn_date,
@@ -737,7 +781,7 @@ def _transfer_payload(planned: PaymentPlan, ctx: MappingContext) -> QBOPayload:
 		"Line": lines,
 		**currency_fields(planned.currency, planned.exchange_rate, ctx),
 	}
-	origins = tuple(place for _, place in kept)
+	origins = tuple(place for _, place, _ in kept)
 	# QuickBooks reports a journal's TotalAmt as the sum of its debits
-	debits = sum((amount for (_, amount), _ in kept if amount > 0), ZERO)
+	debits = sum((amount for (_, amount), _, _ in kept if amount > 0), ZERO)
 	return QBOPayload("JournalEntry", body, doc_number(planned.name), debits, origins=origins)

@@ -160,3 +160,70 @@ def test_a_journal_row_on_an_unmapped_cost_center_is_a_problem():
 		Resolved(doc("je_bank_charges"), ctx)
 	assert problem_codes(raised.value) == ["cost_center_not_mapped"]
 	assert "Accounting Entries row 1 (Bank Charges - WP)" in str(raised.value)
+
+
+def receipt_with_write_off() -> dict:
+	"""The customer pays 995 of 1000 on project PROJ-0002; 5 is written off on cost center East."""
+	payment = doc("payment_entry_receive_partial")
+	payment.update(
+		paid_amount=995.0,
+		received_amount=995.0,
+		base_paid_amount=995.0,
+		base_received_amount=995.0,
+		cost_center="Main - WP",
+		project="PROJ-0002",
+	)
+	payment["deductions"] = [
+		{
+			"idx": 1,
+			"account": "Write Off - WP",
+			"amount": 5.0,
+			"cost_center": "East - WP",
+			"description": "Short",
+		}
+	]
+	return payment
+
+
+def test_a_payment_carries_its_location_and_its_deductions_journal_the_classes():
+	ctx = us_context(track_classes=True, class_map=dict(CLASSES), **BY_PROJECT)
+	resolved = Resolved(receipt_with_write_off(), ctx)
+	assert resolved.payload.entity == "Payment"
+	assert resolved.payload.body["DepartmentRef"]["value"] == BETA.id
+	assert "ClassRef" not in resolved.payload.body  # QuickBooks payments have no class
+	(journal,) = resolved.prerequisites
+	details = {
+		line["JournalEntryLineDetail"]["AccountRef"]["name"]: line["JournalEntryLineDetail"]
+		for line in journal.body["Line"]
+	}
+	assert details["Write Off"]["ClassRef"]["value"] == EAST.id
+	assert details["Debtors"]["ClassRef"]["value"] == MAIN.id
+	assert {detail["DepartmentRef"]["value"] for detail in details.values()} == {BETA.id}
+
+
+def test_an_unmapped_deduction_cost_center_names_its_row():
+	ctx = us_context(track_classes=True, class_map={"Main - WP": MAIN})
+	with pytest.raises(MappingError) as raised:
+		Resolved(receipt_with_write_off(), ctx)
+	assert problem_codes(raised.value) == ["cost_center_not_mapped"]
+	assert "Payment Deductions or Loss row 1 (Write Off - WP)" in str(raised.value)
+
+
+def test_an_internal_transfer_journal_carries_the_classes():
+	transfer = doc("payment_entry_pay")
+	transfer.update(
+		payment_type="Internal Transfer",
+		party_type=None,
+		party=None,
+		paid_to="Cash - WP",
+		paid_to_account_currency="USD",
+		references=[],
+		cost_center="West - WP",
+	)
+	transfer["base_received_amount"] = transfer["base_paid_amount"]
+	ctx = us_context(track_classes=True, class_map=dict(CLASSES))
+	body = Resolved(transfer, ctx).payload.body
+	assert [line["JournalEntryLineDetail"]["ClassRef"]["value"] for line in body["Line"]] == [
+		WEST.id,
+		WEST.id,
+	]
