@@ -2,8 +2,23 @@
 catch-up, and the change processor behind a port. Framework-free: never imports frappe."""
 
 from quickbooks_connector.inbound.catchup import CatchUpError, Changes, Plan, fetch, plan
-from quickbooks_connector.inbound.changes import Finding, InboundEngine, InboundPort, Outcome, carries_marker
-from quickbooks_connector.inbound.events import ChangeEvent, PayloadError, parse, signature, verify
+from quickbooks_connector.inbound.changes import (
+	Finding,
+	InboundEngine,
+	InboundPort,
+	Outcome,
+	carries_marker,
+	reader,
+)
+from quickbooks_connector.inbound.events import (
+	ChangeEvent,
+	PayloadError,
+	SignatureError,
+	accept,
+	parse,
+	signature,
+	verify,
+)
 from quickbooks_connector.inbound.memory import MemoryInboundPort
 from quickbooks_connector.inbound.payments import InboundSettings
 from quickbooks_connector.inbound.records import Change, Imported, Pushed, import_key, pushed_from_record
@@ -23,6 +38,9 @@ __all__ = [
 	"PayloadError",
 	"Plan",
 	"Pushed",
+	"SignatureError",
+	"accept",
+	"reader",
 	"carries_marker",
 	"fetch",
 	"import_key",

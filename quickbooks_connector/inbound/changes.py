@@ -42,6 +42,8 @@ from quickbooks_connector.inbound.records import (
 from quickbooks_connector.mapping.errors import MappingError, Problem, _
 from quickbooks_connector.mapping.naming import MARKER_PREFIX
 from quickbooks_connector.mapping.registry import PUSHED_TYPES
+from quickbooks_connector.qbo.client import QBOClient
+from quickbooks_connector.qbo.errors import NotFoundError
 from quickbooks_connector.sync.port import DocumentNotFound
 
 # What the connector writes, and reads back when it changes
@@ -126,14 +128,18 @@ class InboundEngine:
 		if entity not in OWNED_ENTITIES:
 			return Outcome("ignored", f"{entity} is not read back")
 		qbo_id = str(obj["Id"])
-		with self.port.lock(import_key(self.settings.realm_id, entity, qbo_id)):
+		key = import_key(self.settings.realm_id, entity, qbo_id)
+		with self.port.lock(key):
+			imported = self.port.get_import(key) if entity in payments.PAYERS else None
+			if imported is not None and imported.name:
+				return self._imported_changed(imported, obj)
 			pushed = self.port.pushed(entity, qbo_id)
 			if pushed is not None:
 				return self._owned(pushed, obj)
 			if carries_marker(obj):
 				return Outcome("ignored", "written by the connector")
 			if entity in payments.PAYERS:
-				return self._payment(entity, obj)
+				return self._payment(entity, obj, key, imported)
 			return Outcome("ignored", "not made from ERPNext")
 
 	# Records the connector wrote ------------------------------------------------------------------------------
@@ -160,11 +166,7 @@ class InboundEngine:
 
 	# Payments made in QuickBooks ---------------------------------------------------------------------------------
 
-	def _payment(self, entity: str, obj: dict) -> Outcome:
-		key = import_key(self.settings.realm_id, entity, str(obj["Id"]))
-		imported = self.port.get_import(key)
-		if imported is not None and imported.name:
-			return self._imported_changed(imported, obj)
+	def _payment(self, entity: str, obj: dict, key: str, imported: Imported | None) -> Outcome:
 		if is_deleted(obj) or is_voided(obj):
 			if imported is not None:  # it waited; nothing to record any more
 				imported.problems, imported.sync_token = [], obj.get("SyncToken")
@@ -279,6 +281,18 @@ def _problem(kind: str, source: Pushed | Imported, changes: tuple[Change, ...]) 
 def carries_marker(obj: dict) -> bool:
 	"""The record's PrivateNote names an ERPNext document the way the connector writes it."""
 	return _MARKER.search(str(obj.get("PrivateNote") or "")) is not None
+
+
+def reader(client: QBOClient) -> Read:
+	"""Reads a record through the client; None when QuickBooks no longer has it."""
+
+	def read(entity: str, qbo_id: str) -> dict | None:
+		try:
+			return client.read(entity, qbo_id)
+		except NotFoundError:
+			return None
+
+	return read
 
 
 @contextmanager

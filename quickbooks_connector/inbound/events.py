@@ -36,6 +36,10 @@ _VERBS = {
 }
 
 
+class SignatureError(Exception):
+	"""The notification is not signed with the verifier token: it is refused before anything is done with it."""
+
+
 class PayloadError(ValueError):
 	"""The body is not a webhook notification Intuit sends (after a valid signature: a format we do not know)."""
 
@@ -90,6 +94,13 @@ def verify(body: bytes, header: str | None, verifier_token: str | None) -> bool:
 		return False
 	expected = signature(body, verifier_token).encode("ascii")
 	return hmac.compare_digest(expected, header.strip().encode("ascii", errors="replace"))
+
+
+def accept(body: bytes, header: str | None, verifier_token: str | None) -> list[ChangeEvent]:
+	"""The events of a notification whose signature checks out; SignatureError (checked first) or PayloadError."""
+	if not verify(body, header, verifier_token):
+		raise SignatureError("intuit-signature does not match the body")
+	return parse(body)
 
 
 def parse(body: bytes | str) -> list[ChangeEvent]:
