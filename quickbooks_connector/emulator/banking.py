@@ -6,7 +6,11 @@ Reproduced:
   either deposits a Payment, SalesReceipt or RefundReceipt waiting in Undeposited Funds (``LinkedTxn``; the
   line amount must be its total; a transaction is deposited once) or is a ``DepositLineDetail`` with an
   ``AccountRef`` (plus optional ``Entity``, ``PaymentMethodRef``, ``CheckNum``, ``ClassRef``);
-  ``TotalAmt = sum of lines - CashBack.Amount``. A deposited payment or receipt can't be changed, voided or deleted
+  ``TotalAmt = sum of lines - CashBack.Amount``. ``Entity`` is a reference with an optional ``type`` (Customer,
+  Vendor or Employee; without it the Id is looked up among customers, then vendors); a line on an A/R account
+  needs a customer, one on an A/P account a vendor (6000) — a refund a vendor pays back is such a line, which a
+  BillPayment can then link to the vendor's credit (payments.py). [U] Intuit's page lists income, expense, asset
+  and equity accounts for these lines; QuickBooks' deposit screen also takes A/R and A/P with a name. A deposited payment or receipt can't be changed, voided or deleted
   until its deposit is (6540 "Deposited Transaction cannot be changed").
 * Transfer — ``FromAccountRef`` and ``ToAccountRef`` (different balance-sheet accounts other than A/R and A/P)
   and ``Amount`` ≥ 0 required.
@@ -29,6 +33,7 @@ from typing import Any
 from quickbooks_connector.emulator import faults
 from quickbooks_connector.emulator.clock import parse_datetime
 from quickbooks_connector.emulator.company import currency_ref
+from quickbooks_connector.emulator.payments import linked_payers
 from quickbooks_connector.emulator.records import (
 	WriteContext,
 	boolean,
@@ -43,6 +48,8 @@ from quickbooks_connector.emulator.store import Realm
 from quickbooks_connector.emulator.totals import ZERO, money, round2
 
 DEPOSITABLE = ("Payment", "SalesReceipt", "RefundReceipt")
+ENTITY_TYPES = ("Customer", "Vendor", "Employee")
+PARTY_ACCOUNTS = {"Accounts Receivable": "Customer", "Accounts Payable": "Vendor"}
 TRANSFER_TYPES = {
 	"Bank",
 	"Credit Card",
@@ -97,6 +104,10 @@ def prepare_deposit(ctx: WriteContext, body: dict[str, Any], existing: dict | No
 	if total < ZERO:
 		raise faults.business("The deposit total can't be negative.", "Line")
 	content.update(Line=lines, TotalAmt=total, HomeTotalAmt=round2(total * rate))
+	content.pop("LinkedTxn", None)
+	links = linked_payers(ctx.realm, "Deposit", own)
+	if links:  # a vendor's refund a bill payment links to its credit
+		content["LinkedTxn"] = links
 	return content
 
 
@@ -140,8 +151,33 @@ def _deposit_line(
 	detail = dict(line.get("DepositLineDetail") or {})
 	account = ctx.require("Account", detail.get("AccountRef"), "Line.DepositLineDetail.AccountRef")
 	detail["AccountRef"] = ref_to(account)
+	entity = _line_entity(ctx, detail.get("Entity"))
+	needed = PARTY_ACCOUNTS.get(account["AccountType"])
+	if needed and (entity is None or entity["type"] != needed):
+		raise faults.business(
+			f"A deposit line on {account['Name']} needs a {needed} in Entity.",
+			"Line.DepositLineDetail.Entity",
+		)
+	if entity is not None:
+		detail["Entity"] = entity
 	built.update(DetailType="DepositLineDetail", DepositLineDetail=detail)
 	return built
+
+
+def _line_entity(ctx: WriteContext, ref: Any) -> dict[str, Any] | None:
+	"""A deposit line's Entity as stored: {value, name, type}."""
+	if not isinstance(ref, dict) or not ref.get("value"):
+		return None
+	element = "Line.DepositLineDetail.Entity"
+	kind = str(ref.get("type") or "").capitalize()
+	if kind and kind not in ENTITY_TYPES:
+		raise faults.invalid_enum(f"{element}.type", ref.get("type"))
+	for candidate in (kind,) if kind else ENTITY_TYPES:
+		party = ctx.realm.get(candidate, str(ref["value"]))
+		if party is not None or kind:
+			party = ctx.require(candidate, ref, element)
+			return {**ref_to(party, "DisplayName"), "type": candidate}
+	raise faults.invalid_reference(element, "Customer", ref["value"])
 
 
 def deposit_of(realm: Realm, entity: str, object_id: str) -> str | None:

@@ -4,8 +4,9 @@
   Term, TaxCode, TaxRate, TaxAgency, Class, Department and PaymentMethod names (and CompanyCurrency codes) are
   unique within their own list. Names compare trimmed and case-insensitively.
 * doc_numbers — DocNumber per transaction type; Bills and VendorCredits are scoped per vendor.
-* applications — which Payment/BillPayment lines apply how much to which Invoice, CreditMemo, Bill or
-  VendorCredit; balances and ``LinkedTxn`` of the targets are derived from it.
+* applications — which Payment/BillPayment lines apply how much to which Invoice, CreditMemo, Bill,
+  VendorCredit, JournalEntry, Purchase (linked as "Check" or "Expense") or Deposit; balances and ``LinkedTxn`` of
+  the targets are derived from it. Keys name the stored entity, whatever TxnType the link spells.
 
 Indexes are never persisted: they are rebuilt from the objects when a state file is loaded.
 """
@@ -45,6 +46,9 @@ DOC_NUMBER_SCOPES: dict[str, str | None] = {
 	"VendorCredit": "VendorRef",
 }
 PAYER_ENTITIES = {"Payment", "BillPayment"}
+# A payment line's LinkedTxn.TxnType -> the entity it names, where they differ (a Purchase is linked as what its
+# PaymentType makes it)
+LINKED_ENTITIES = {"Check": "Purchase", "Expense": "Purchase"}
 
 Key = tuple[str, str]
 
@@ -62,11 +66,12 @@ def doc_number_key(entity: str, obj: dict[str, Any]) -> tuple[str, str, str] | N
 
 
 def applications_of(obj: dict[str, Any]) -> dict[Key, Decimal]:
-	"""Amount a payer applies per target ``(TxnType, TxnId)``."""
+	"""Amount a payer applies per target ``(entity, TxnId)``."""
 	applied: dict[Key, Decimal] = defaultdict(Decimal)
 	for line in obj.get("Line") or ():
 		for link in line.get("LinkedTxn") or ():
-			applied[(link["TxnType"], link["TxnId"])] += line["Amount"]
+			entity = LINKED_ENTITIES.get(link["TxnType"], link["TxnType"])
+			applied[(entity, link["TxnId"])] += line["Amount"]
 	return applied
 
 

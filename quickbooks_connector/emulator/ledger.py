@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from quickbooks_connector.emulator.indexes import LINKED_ENTITIES
 from quickbooks_connector.emulator.store import Realm
 from quickbooks_connector.emulator.totals import ZERO, round2
 
@@ -245,7 +246,7 @@ def _settled_cash(
 	applications of journal entries settle A/R (A/P) as on the accrual basis."""
 	for (kind, target), amount in _applications(realm, entity, txn):
 		total = _dec(target.get("TotalAmt"))
-		if kind == "JournalEntry" or not total:
+		if kind in ("JournalEntry", "Purchase", "Deposit") or not total:  # these post on their own date
 			lines.append((party_account, -sign * round2(amount * _rate(target)), ""))
 			continue
 		(_, anchor, _), *booked = transaction_lines(realm, kind, target)
@@ -262,7 +263,7 @@ def _applications(
 	entry credits) with a negative amount."""
 	for line in txn.get("Line", ()):
 		for link in line.get("LinkedTxn", ())[:1]:
-			kind = link.get("TxnType")
+			kind = LINKED_ENTITIES.get(link.get("TxnType"), link.get("TxnType"))  # a refund "Check": Purchase
 			target = realm.get(kind, str(link.get("TxnId"))) if kind else None
 			if target is None:
 				continue

@@ -3,9 +3,15 @@
 Reproduced: a Payment line applies its ``Amount`` to the Invoice or CreditMemo named in its ``LinkedTxn``; a
 BillPayment line to a Bill or VendorCredit. Both can also apply a JournalEntry with a line on the party's A/R
 (A/P) account naming the party: one that credits A/R (debits A/P) is a credit like a credit memo, one that debits
-A/R (credits A/P) is a charge like an invoice; at most the net of those party lines can be applied. Targets get
-``Balance = TotalAmt - applied`` (CreditMemo also ``RemainingCredit``; a JournalEntry keeps no balance) and a
-``LinkedTxn`` entry back to each payer, and their ``SyncToken`` moves on as in QBO.
+A/R (credits A/P) is a charge like an invoice; at most the net of those party lines can be applied. Refunds are
+charges too: a Payment may link a Purchase whose lines debit A/R for its customer (``EntityRef``), as
+``TxnType`` "Check" (PaymentType Check) or "Expense" (PaymentType Cash), which is how QuickBooks pays out a
+credit memo; a BillPayment may link a Deposit whose lines credit A/P for the vendor (``Entity``) as "Deposit"
+(QuickBooks' Pay Bills screen does so; [U] Intuit documents only Bill, VendorCredit and JournalEntry for a Bill
+Payment line). Targets get ``Balance = TotalAmt - applied`` (CreditMemo also ``RemainingCredit``; a JournalEntry,
+Purchase or Deposit keeps no balance, [U] whether QuickBooks shows the link on a Purchase or Deposit) and a
+``LinkedTxn`` entry back to each payer, and their ``SyncToken`` moves on as in QBO; a target with payments
+applied can't be deleted or voided (6000).
 ``Payment.UnappliedAmt = TotalAmt - applied to invoices + credits used``; a zero-total payment linking an
 invoice and a credit memo therefore applies the credit (the same for bills and vendor credits). Payment lines
 are all-or-nothing on update. Linking to an unknown id is 2500, to a deleted one 610, to a voided one, a
@@ -25,7 +31,7 @@ from typing import Any
 
 from quickbooks_connector.emulator import faults
 from quickbooks_connector.emulator.company import currency_ref
-from quickbooks_connector.emulator.indexes import applications_of
+from quickbooks_connector.emulator.indexes import LINKED_ENTITIES, applications_of
 from quickbooks_connector.emulator.records import (
 	WriteContext,
 	check_lengths,
@@ -51,18 +57,37 @@ class Payer:
 	credit_type: str
 	party_account_type: str
 	credit_posting: str  # how a journal entry line on the party account reduces what the party owes / is owed
+	refund_types: tuple[str, ...]  # link types of a refund of the party's credit, applied like a charge
 
 
 JOURNAL_ENTRY = "JournalEntry"
 PAYERS = {
 	"Payment": Payer(
-		"Payment", "Customer", "CustomerRef", "Invoice", "CreditMemo", "Accounts Receivable", "Credit"
+		"Payment",
+		"Customer",
+		"CustomerRef",
+		"Invoice",
+		"CreditMemo",
+		"Accounts Receivable",
+		"Credit",
+		("Check", "Expense"),
 	),
 	"BillPayment": Payer(
-		"BillPayment", "Vendor", "VendorRef", "Bill", "VendorCredit", "Accounts Payable", "Debit"
+		"BillPayment",
+		"Vendor",
+		"VendorRef",
+		"Bill",
+		"VendorCredit",
+		"Accounts Payable",
+		"Debit",
+		("Deposit",),
 	),
 }
-TARGET_ENTITIES = {"Invoice", "CreditMemo", "Bill", "VendorCredit", JOURNAL_ENTRY}
+# Targets whose lines on the party account, naming the party, say what can be applied (they keep no balance)
+PARTY_LINE_ENTITIES = {JOURNAL_ENTRY, "Purchase", "Deposit"}
+TARGET_ENTITIES = {"Invoice", "CreditMemo", "Bill", "VendorCredit", *PARTY_LINE_ENTITIES}
+# Purchase PaymentType -> the TxnType a payment links it as
+PURCHASE_LINK_TYPES = {"Check": "Check", "Cash": "Expense"}
 DEPOSIT_ACCOUNT_TYPES = ("Bank", "Other Current Asset")
 
 
@@ -91,11 +116,22 @@ def refresh_targets(ctx: WriteContext, targets: set[Key]) -> None:
 		target = ctx.realm.get(entity, object_id)
 		if target is None or entity == JOURNAL_ENTRY:  # a journal entry has no balance of its own
 			continue
-		rate = target.get("ExchangeRate", Decimal(1))
-		fields = balance_fields(ctx.realm, entity, object_id, target["TotalAmt"], rate)
+		if entity in PARTY_LINE_ENTITIES:  # a refund check or deposit: only the links back
+			fields = {"LinkedTxn": linked_payers(ctx.realm, entity, object_id)}
+		else:
+			rate = target.get("ExchangeRate", Decimal(1))
+			fields = balance_fields(ctx.realm, entity, object_id, target["TotalAmt"], rate)
 		if all(target.get(key) == value for key, value in fields.items()):
 			continue
 		ctx.realm.put(entity, stamp_update({**target, **fields}, target, ctx.now), ctx.now)
+
+
+def linked_payers(realm: Realm, entity: str, object_id: str | None) -> list[dict[str, str]]:
+	"""``LinkedTxn`` of a target: each payer applied to it."""
+	applied = realm.indexes.applied_to((entity, object_id)) if object_id else {}
+	return [
+		{"TxnId": payer_id, "TxnType": payer} for payer, payer_id in sorted(applied, key=lambda k: int(k[1]))
+	]
 
 
 def targets_of(obj: dict[str, Any] | None) -> set[Key]:
@@ -181,8 +217,7 @@ def _application_lines(
 	per_target: dict[Key, Decimal] = defaultdict(Decimal)
 	is_credit: dict[Key, bool] = {}
 	for line in raw_lines:
-		amount, target, credit = _application(ctx, payer, line, party)
-		key = (target["TxnType"], target["TxnId"])
+		amount, target, credit, key = _application(ctx, payer, line, party)
 		per_target[key] += amount
 		is_credit[key] = credit
 		lines.append(
@@ -198,8 +233,8 @@ def _application_lines(
 
 def _application(
 	ctx: WriteContext, payer: Payer, line: Any, party: dict[str, Any]
-) -> tuple[Decimal, dict[str, str], bool]:
-	"""The amount a payer line applies, its target and whether the target is a credit."""
+) -> tuple[Decimal, dict[str, str], bool, Key]:
+	"""The amount a payer line applies, its link, whether the target is a credit, and the target's key."""
 	if not isinstance(line, dict) or line.get("Amount") is None:
 		raise faults.required("Line.Amount")
 	amount = money(line["Amount"], "Line.Amount")
@@ -211,44 +246,70 @@ def _application(
 	if len(links) > 1:
 		raise faults.cannot_link("The emulator supports one LinkedTxn per payment line.")
 	txn_type, txn_id = links[0].get("TxnType"), str(links[0].get("TxnId") or "")
-	if txn_type not in (payer.debit_type, payer.credit_type, JOURNAL_ENTRY):
+	if txn_type not in (payer.debit_type, payer.credit_type, JOURNAL_ENTRY, *payer.refund_types):
 		raise faults.cannot_link(f"A {payer.entity} can't be linked to TxnType {txn_type}.")
-	target = ctx.realm.get(txn_type, txn_id)
+	entity = LINKED_ENTITIES.get(txn_type, txn_type)
+	target = ctx.realm.get(entity, txn_id)
 	if target is None:
-		if ctx.realm.is_deleted(txn_type, txn_id):
+		if ctx.realm.is_deleted(entity, txn_id):
 			raise faults.not_found(element="Line.LinkedTxn")
 		raise faults.invalid_reference("Line.LinkedTxn", txn_type, txn_id)
-	if ctx.realm.is_voided(txn_type, txn_id):
+	if ctx.realm.is_voided(entity, txn_id):
 		raise faults.cannot_link(f"{txn_type} {txn_id} is voided.")
 	link = {"TxnId": txn_id, "TxnType": txn_type}
-	if txn_type == JOURNAL_ENTRY:
-		party_total = journal_party_total(ctx, payer, target, party)
-		if not party_total:
+	key = (entity, txn_id)
+	if entity == "Purchase" and PURCHASE_LINK_TYPES.get(target.get("PaymentType")) != txn_type:
+		raise faults.cannot_link(
+			f"Purchase {txn_id} ({target.get('PaymentType')}) can't be linked as {txn_type}."
+		)
+	if entity in PARTY_LINE_ENTITIES:
+		party_total = party_lines_total(ctx, payer, entity, target, party)
+		if not party_total or (entity != JOURNAL_ENTRY and party_total > ZERO):
 			raise faults.cannot_link(
-				f"JournalEntry {txn_id} has no {payer.party_account_type} line for this {payer.party.lower()}."
+				f"{txn_type} {txn_id} has no {payer.party_account_type} line for this {payer.party.lower()}."
 			)
-		return amount, link, party_total > ZERO
+		return amount, link, party_total > ZERO, key
 	if target[payer.party_field]["value"] != party["Id"]:
 		raise faults.cannot_link(f"{txn_type} {txn_id} belongs to another {payer.party.lower()}.")
-	return amount, link, txn_type == payer.credit_type
+	return amount, link, txn_type == payer.credit_type, key
 
 
-def journal_party_total(
-	ctx: WriteContext, payer: Payer, journal: dict[str, Any], party: dict[str, Any]
+def party_lines_total(
+	ctx: WriteContext, payer: Payer, entity: str, txn: dict[str, Any], party: dict[str, Any]
 ) -> Decimal:
-	"""What a journal entry's lines on the party account, naming the party, credit it (positive: a credit the
-	payer can use; negative: a charge it can pay)."""
+	"""What a journal entry's, refund check's or refund deposit's lines on the party account, naming the party,
+	credit it (positive: a credit the payer can use; negative: a charge it can pay)."""
 	total = ZERO
-	for line in journal.get("Line") or ():
-		detail = line.get("JournalEntryLineDetail") or {}
-		entity = detail.get("Entity") or {}
-		if entity.get("Type") != payer.party or entity.get("EntityRef", {}).get("value") != party["Id"]:
+	for account_id, posting, named, amount in _party_lines(entity, txn):
+		if named != (payer.party, party["Id"]):
 			continue
-		account = ctx.realm.get("Account", detail["AccountRef"]["value"])
+		account = ctx.realm.get("Account", account_id)
 		if account is None or account.get("AccountType") != payer.party_account_type:
 			continue
-		total += line["Amount"] if detail.get("PostingType") == payer.credit_posting else -line["Amount"]
+		total += amount if posting == payer.credit_posting else -amount
 	return total
+
+
+def _party_lines(entity: str, txn: dict[str, Any]):
+	"""(account id, posting, (party type, party id), amount) of each line of a journal entry, purchase or deposit."""
+	if entity == "Purchase":
+		ref = txn.get("EntityRef") or {}
+		named = (str(ref.get("type") or "Vendor").capitalize(), ref.get("value"))
+		posting = "Credit" if txn.get("Credit") else "Debit"  # a card credit reverses the expense
+	for line in txn.get("Line") or ():
+		if entity == JOURNAL_ENTRY:
+			detail = line.get("JournalEntryLineDetail") or {}
+			party = detail.get("Entity") or {}
+			named = (party.get("Type"), (party.get("EntityRef") or {}).get("value"))
+			posting = detail.get("PostingType")
+		elif entity == "Deposit":
+			detail = line.get("DepositLineDetail") or {}
+			party = detail.get("Entity") or {}
+			named, posting = (party.get("type"), party.get("value")), "Credit"
+		else:
+			detail = line.get("AccountBasedExpenseLineDetail") or {}
+		if detail.get("AccountRef"):
+			yield detail["AccountRef"]["value"], posting, named, line["Amount"]
 
 
 def _check_open_balance(
@@ -263,8 +324,8 @@ def _check_open_balance(
 	applied = ctx.realm.indexes.applied_to((entity, object_id))
 	by_others = sum((value for payer_key, value in applied.items() if payer_key != own), ZERO)
 	target = ctx.realm.objects[entity][object_id]
-	if entity == JOURNAL_ENTRY:
-		total = abs(journal_party_total(ctx, payer, target, party))
+	if entity in PARTY_LINE_ENTITIES:
+		total = abs(party_lines_total(ctx, payer, entity, target, party))
 	else:
 		total = target["TotalAmt"]
 	open_balance = total - by_others

@@ -26,7 +26,9 @@ Reproduced:
 * Currency must be allowed (multicurrency) and match the party (6000); A/R and A/P accounts must have the
   right type; receipts' ``DepositToAccountRef`` Bank or Other Current Asset (SalesReceipt default Undeposited
   Funds, RefundReceipt required); Purchase ``AccountRef`` fits ``PaymentType`` (Cash: Bank/Other Current Asset,
-  Check: Bank, CreditCard: Credit Card); Estimate ``TxnStatus``, PurchaseOrder ``POStatus`` enumerations.
+  Check: Bank, CreditCard: Credit Card); a Purchase line on an A/R account needs a customer as ``EntityRef``,
+  one on an A/P account a vendor (6000; such a check to a customer is how QuickBooks refunds a credit memo, see
+  payments.py; [U] the exact text); Estimate ``TxnStatus``, PurchaseOrder ``POStatus`` enumerations.
 * Journal entries must balance and name a customer/vendor on A/R/A/P lines. ``TotalAmt`` (and
   ``HomeTotalAmt``) is the sum of the debits: Intuit's API reference says JournalEntry TotalAmt is always 0,
   but real QuickBooks answers the debit total (a 5.00 entry reports 5.00), and clients that show or reconcile
@@ -47,7 +49,7 @@ from typing import Any
 
 from quickbooks_connector.emulator import faults
 from quickbooks_connector.emulator.company import currency_ref
-from quickbooks_connector.emulator.payments import balance_fields
+from quickbooks_connector.emulator.payments import balance_fields, linked_payers
 from quickbooks_connector.emulator.records import (
 	WriteContext,
 	boolean,
@@ -169,6 +171,8 @@ def prepare_form(
 	if form.sales:
 		content.update(_sales_form_fields(ctx, form, body, party))
 	content.update(_form_specific(ctx, form, body))
+	if form.entity == "Purchase":
+		_check_party_lines(ctx, content)
 	content.pop("DueDate", None)
 	if form.has_due_date and not template:
 		content.update(_terms_and_due_date(ctx, form, body, party, content["TxnDate"]))
@@ -180,6 +184,10 @@ def prepare_form(
 			_check_paid_document(form, content, existing)
 	elif form.kind == "paid":
 		content.update(Balance=ZERO, HomeBalance=ZERO)
+	elif form.entity == "Purchase" and not template:
+		links = linked_payers(ctx.realm, form.entity, _id_of(existing))
+		if links:  # a refund check a payment links to a credit memo
+			content["LinkedTxn"] = links
 	content.pop("DocNumber", None)
 	if template:
 		if body.get("DocNumber"):
@@ -233,6 +241,22 @@ def _form_specific(ctx: WriteContext, form: Form, body: dict[str, Any]) -> dict[
 				body, "PrintStatus", ("NotSet", "NeedToPrint", "PrintComplete"), default="NotSet"
 			)
 	return fields
+
+
+def _check_party_lines(ctx: WriteContext, content: dict[str, Any]) -> None:
+	"""A Purchase line on A/R or A/P names the customer or vendor it is for (as EntityRef)."""
+	ref = content.get("EntityRef") or {}
+	payee = str(ref.get("type") or "Vendor").capitalize() if ref.get("value") else None
+	for line in content["Line"]:
+		detail = line.get("AccountBasedExpenseLineDetail") or {}
+		account = ctx.realm.get("Account", (detail.get("AccountRef") or {}).get("value", "")) or {}
+		needed = {"Accounts Receivable": "Customer", "Accounts Payable": "Vendor"}.get(
+			account.get("AccountType")
+		)
+		if needed and payee != needed:
+			raise faults.business(
+				f"A line on {account['Name']} needs a {needed} as the payee (EntityRef).", "EntityRef"
+			)
 
 
 def _amounts(

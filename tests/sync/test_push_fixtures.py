@@ -70,8 +70,8 @@ def test_every_fixture_is_synced_once_with_erpnext_totals(world):
 
 
 def test_open_balances_in_quickbooks_match_erpnext_outstanding(world):
-	"""QuickBooks leaves open what ERPNext does, plus what ERPNext settled through sample documents the connector
-	does not push (refunds: issue 11), which stays open in QuickBooks. A document whose ERPNext
+	"""QuickBooks leaves open what ERPNext does (refunds pay out the credit notes they refund), plus what ERPNext
+	settled through sample documents the connector does not push, which stays open in QuickBooks. A document whose ERPNext
 	outstanding the samples do not explain was settled by a document that was not exported: it cannot be checked."""
 	settled = settlements(load())
 	records = {record.name: record for record in push_all(world.engine, world.fixtures)}

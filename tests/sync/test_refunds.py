@@ -1,0 +1,119 @@
+"""Refunds pushed to an emulated QuickBooks company: each lands once, pays out the credit it refunds, survives a
+lost answer, and a cancel leaves nothing live and the credit open again."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from quickbooks_connector.mapping.money import money
+from quickbooks_connector.sync import Status
+
+from .test_lifecycle import cancel_in_erpnext
+from .test_trust import drop_next, ours
+
+TO_CUSTOMER, FROM_SUPPLIER = "ACC-PAY-2026-00048", "ACC-PAY-2026-00050"
+CREDIT_NOTE, DEBIT_NOTE = "ACC-SINV-2026-00228", "ACC-PINV-2026-00041"
+PE = "Payment Entry"
+
+
+def balance(world, doctype: str, name: str) -> Decimal:
+	record = world.port.get_record(doctype, name)
+	return money(world.client.read(record.qbo_entity, record.qbo_id)["Balance"])
+
+
+def test_refund_to_a_customer_is_one_check_that_pays_out_the_credit_memo(world):
+	record = world.engine.push(PE, TO_CUSTOMER)
+
+	assert record.status == Status.SYNCED, record.error
+	assert (record.qbo_entity, record.qbo_total, record.total_mismatch) == (
+		"Purchase",
+		Decimal("162.38"),
+		False,
+	)
+	check = world.client.read("Purchase", record.qbo_id)
+	assert check["EntityRef"]["type"] == "Customer"
+	assert balance(world, "Sales Invoice", CREDIT_NOTE) == 0  # as ERPNext's outstanding
+	assert len(ours(world, "Payment", PE, TO_CUSTOMER)) == 1
+	assert world.engine.push(PE, TO_CUSTOMER).qbo_id == record.qbo_id
+	assert len(ours(world, "Purchase", PE, TO_CUSTOMER)) == 1
+
+
+def test_refund_from_a_supplier_is_one_deposit_that_pays_out_the_vendor_credit(world):
+	record = world.engine.push(PE, FROM_SUPPLIER)
+
+	assert record.status == Status.SYNCED, record.error
+	assert (record.qbo_entity, record.qbo_total, record.total_mismatch) == (
+		"Deposit",
+		Decimal("21.65"),
+		False,
+	)
+	assert balance(world, "Purchase Invoice", DEBIT_NOTE) == 0
+	assert len(ours(world, "BillPayment", PE, FROM_SUPPLIER)) == 1
+
+
+def test_lost_answer_of_the_check_then_retry_keeps_one_check(world):
+	world.engine.push(
+		"Sales Invoice", CREDIT_NOTE
+	)  # the customer exists: the next purchase write is the check
+	drop_next(world, "purchase")
+	lost = world.engine.push(PE, TO_CUSTOMER)
+	assert lost.outcome_unknown and not lost.qbo_id
+
+	retried = world.engine.push(PE, TO_CUSTOMER)
+
+	assert retried.status == Status.SYNCED, retried.error
+	assert [row["Id"] for row in ours(world, "Purchase", PE, TO_CUSTOMER)] == [retried.qbo_id]
+	assert balance(world, "Sales Invoice", CREDIT_NOTE) == 0
+
+
+def test_lost_answer_of_the_link_then_retry_applies_the_credit_once(world):
+	world.engine.push("Sales Invoice", CREDIT_NOTE)
+	drop_next(world, "payment")
+	lost = world.engine.push(PE, TO_CUSTOMER)
+	assert lost.outcome_unknown and lost.qbo_id
+
+	retried = world.engine.push(PE, TO_CUSTOMER)
+
+	assert retried.status == Status.SYNCED, retried.error
+	assert len(ours(world, "Payment", PE, TO_CUSTOMER)) == 1
+	assert balance(world, "Sales Invoice", CREDIT_NOTE) == 0
+
+
+def test_cancel_voids_the_link_deletes_the_check_and_reopens_the_credit(world):
+	world.engine.push(PE, TO_CUSTOMER)
+
+	cancel_in_erpnext(world, PE, TO_CUSTOMER)
+	cancelled = world.engine.sync(PE, TO_CUSTOMER)
+
+	assert cancelled.status == Status.VOIDED, cancelled.error
+	assert ours(world, "Purchase", PE, TO_CUSTOMER) == [] and ours(world, "Payment", PE, TO_CUSTOMER) == []
+	assert balance(world, "Sales Invoice", CREDIT_NOTE) == Decimal("162.38")
+
+
+def test_cancel_after_a_lost_deposit_answer_removes_the_deposit(world):
+	world.engine.push("Purchase Invoice", DEBIT_NOTE)
+	drop_next(world, "deposit")
+	lost = world.engine.push(PE, FROM_SUPPLIER)
+	assert lost.outcome_unknown and not lost.qbo_id
+	assert len(ours(world, "Deposit", PE, FROM_SUPPLIER)) == 1  # QuickBooks has it all the same
+
+	cancel_in_erpnext(world, PE, FROM_SUPPLIER)
+	cancelled = world.engine.sync(PE, FROM_SUPPLIER)
+
+	assert cancelled.status == Status.VOIDED, cancelled.error
+	assert ours(world, "Deposit", PE, FROM_SUPPLIER) == []
+	assert balance(world, "Purchase Invoice", DEBIT_NOTE) == Decimal("21.65")
+
+
+def test_cancel_of_a_linked_supplier_refund_undoes_both_records(world):
+	world.engine.push(PE, FROM_SUPPLIER)
+
+	cancel_in_erpnext(world, PE, FROM_SUPPLIER)
+	cancelled = world.engine.sync(PE, FROM_SUPPLIER)
+
+	assert cancelled.status == Status.VOIDED, cancelled.error
+	assert (
+		ours(world, "Deposit", PE, FROM_SUPPLIER) == []
+		and ours(world, "BillPayment", PE, FROM_SUPPLIER) == []
+	)
+	assert balance(world, "Purchase Invoice", DEBIT_NOTE) == Decimal("21.65")
