@@ -17,8 +17,10 @@ and amounts as the GL:
 - Zero-amount lines (free items) carry no posting: they become description-only lines.
 - A return whose `update_outstanding_for_self` is off reduces the original invoice's balance in ERPNext: the credit
   memo is applied to that invoice by a zero-total Payment (followup "apply-credit").
+- A POS return that pays its whole total back from one account -> RefundReceipt from that account (refunds.py); one
+  refunded in part or through several accounts is refused with the reason.
 Not mapped (Skip with the reason): internal-customer transfers, sales of fixed assets (the asset disposal entries
-are not in the invoice), POS returns that refund money. Stock entries of invoices that update stock (cost of goods
+are not in the invoice). Stock entries of invoices that update stock (cost of goods
 sold) belong to the stock ledger, which the connector does not push, like Delivery Notes.
 """
 
@@ -68,8 +70,10 @@ from quickbooks_connector.mapping.refs import (
 	item_spec_for_account,
 	item_spec_for_line,
 )
+from quickbooks_connector.mapping.refunds import refused_account
 
 DOCTYPE = "Sales Invoice"
+REFUND_RECEIPT = "RefundReceipt"
 
 
 def plan(doc: Mapping, ctx: MappingContext) -> Plan | Skip:
@@ -79,15 +83,16 @@ def plan(doc: Mapping, ctx: MappingContext) -> Plan | Skip:
 	draft = start_plan(DOCTYPE, doc, ctx, _plan_lines)
 	resolved = [_resolve(line, draft.accounts, draft.codes) for line in draft.lines]
 	payments = _pos_payments(doc, draft.accounts, draft.problems)
+	refund = _pos_refund(doc, draft.erp_total, draft.accounts, draft.problems)
 	draft.report_gaps()
 	txn_tax_code = _txn_tax_code(doc, ctx, draft.problems)
 	return draft.finish(
-		entity="CreditMemo" if draft.is_return else "Invoice",
+		entity=REFUND_RECEIPT if refund else "CreditMemo" if draft.is_return else "Invoice",
 		party=doc["customer"],
 		lines=resolved,
 		doc_number=ctx.sales_form_number(doc["name"]),
 		note_details=_note_details(doc),
-		settlements=payments,
+		settlements=refund or payments,
 		txn_tax_code=txn_tax_code,
 	)
 
@@ -99,9 +104,9 @@ def dependencies(planned: Plan, doc: Mapping, ctx: MappingContext) -> Dependenci
 		if spec is not None:
 			items.setdefault(spec.key, spec)
 	party = PartySpec("Customer", planned.party, planned.currency)
-	return Dependencies(
-		party=party, items=tuple(items.values()), linked=original_link(DOCTYPE, doc, "invoice")
-	)
+	# a refund receipt settles itself: nothing of it is applied to the invoice it returns
+	linked = () if planned.entity == REFUND_RECEIPT else original_link(DOCTYPE, doc, "invoice")
+	return Dependencies(party=party, items=tuple(items.values()), linked=linked)
 
 
 def build_prerequisites(planned: Plan, doc: Mapping, ctx: MappingContext, refs: Refs) -> list[QBOPayload]:
@@ -115,8 +120,10 @@ def build_payload(planned: Plan, doc: Mapping, ctx: MappingContext, refs: Refs) 
 		party_field="CustomerRef",
 		party_id=refs.require_party(),
 		lines=[_line_json(resolved, refs, number) for number, resolved in enumerate(planned.lines, start=1)],
-		party_account=doc.get("debit_to"),
+		party_account=None if planned.entity == REFUND_RECEIPT else doc.get("debit_to"),
 	)
+	if planned.entity == REFUND_RECEIPT:  # the account the money was paid back from
+		body["DepositToAccountRef"] = planned.settlements[0][0].ref()
 	if ctx.is_us:
 		detail: dict = {"TotalTax": planned.erp_tax}
 		if planned.txn_tax_code is not None:
@@ -128,6 +135,8 @@ def build_payload(planned: Plan, doc: Mapping, ctx: MappingContext, refs: Refs) 
 def build_followups(
 	planned: Plan, doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str
 ) -> list[QBOPayload]:
+	if planned.entity == REFUND_RECEIPT:
+		return []
 	customer_id = refs.require_party()
 	currency = currency_fields(planned.currency, planned.exchange_rate, ctx)
 	# on the invoice's receivable, or QuickBooks would settle it from its default A/R account
@@ -224,22 +233,6 @@ def _unsupported(doc: Mapping) -> Skip | None:
 				doctype=DOCTYPE,
 				name=name,
 				assets=", ".join(assets),
-			)
-		)
-	if (
-		flag(doc, "is_pos")
-		and flag(doc, "is_return")
-		and any(money(p.get("amount")) for p in doc.get("payments") or [])
-	):
-		return Skip(
-			Problem.of(
-				"pos_refund",
-				_(
-					"{doctype} {name} is a POS return that refunds money; the connector does not push refunds."
-				),
-				_("Record it in QuickBooks by hand as a Refund Receipt."),
-				doctype=DOCTYPE,
-				name=name,
 			)
 		)
 	return None
@@ -513,6 +506,48 @@ def _pos_payments(
 		if ref is not None and amount > 0:
 			payments.append((ref, amount, labels[account]))
 	return payments
+
+
+def _pos_refund(
+	doc: Mapping, total: Decimal, accounts: AccountBook, problems: Problems
+) -> list[tuple[QBOAccountRef, Decimal, str]]:
+	"""A POS return that pays its whole total back from one account: [(that account, total, label)], booked as a
+	RefundReceipt (see refunds.py). Nothing for any other document; a problem for a POS return refunded in part or
+	from several accounts."""
+	if not (flag(doc, "is_pos") and flag(doc, "is_return")):
+		return []
+	paid: dict[str, Decimal] = {}
+	for row in doc.get("payments") or []:
+		if money(row.get("amount")):
+			paid[row.get("account")] = paid.get(row.get("account"), ZERO) - money(row.get("amount"))
+	refunded = sum(paid.values(), ZERO)
+	if not refunded:
+		return []
+	if len(paid) > 1 or refunded != total:
+		problems.add(
+			"pos_refund_not_whole",
+			_(
+				"The POS return pays back {refunded} through {accounts} against a total of {total}; QuickBooks books "
+				"a return refunded at once as one Refund Receipt of its whole total from one account."
+			),
+			_(
+				"Make the return a credit note without payments and refund it with a Payment Entry per account, or "
+				"record it in QuickBooks by hand, then press Retry on the QuickBooks sync record."
+			),
+			refunded=fmt(refunded),
+			accounts=", ".join(str(account) for account in paid),
+			total=fmt(total),
+		)
+		return []
+	account = next(iter(paid))
+	label = next(
+		(row.get("mode_of_payment") for row in doc.get("payments") or [] if row.get("account") == account),
+		None,
+	)
+	ref = accounts.get(account, f"POS refund ({label or account})")
+	if ref is None or refused_account(ref, "POS refund", problems):
+		return []
+	return [(ref, refunded, label or account)]
 
 
 def _txn_tax_code(doc: Mapping, ctx: MappingContext, problems: Problems) -> dict | None:

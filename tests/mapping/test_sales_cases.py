@@ -271,11 +271,33 @@ def test_pos_write_off_reduces_what_the_customer_owes():
 	)
 
 
-def test_pos_return_with_refund_is_skipped_with_instructions():
+def pos_return(*payments: tuple[str, float], **changes) -> dict:
+	"""The sample return (21.64 with tax) as a POS return paying back `payments` (account, negative amount)."""
 	invoice = doc("sales_invoice_return")
-	invoice.update(is_pos=1, payments=[{"mode_of_payment": "Cash", "account": "Cash - WP", "amount": -21.64}])
-	resolved = Resolved(invoice, us_context())
-	assert isinstance(resolved.payload, Skip) and "Refund Receipt" in resolved.payload.reason
+	rows = [{"mode_of_payment": "Cash", "account": account, "amount": amount} for account, amount in payments]
+	invoice.update(is_pos=1, payments=rows, update_outstanding_for_self=0, **changes)
+	return invoice
+
+
+def test_pos_return_refunded_in_full_is_a_refund_receipt_from_the_cash_account():
+	resolved = Resolved(pos_return(("Cash - WP", -21.64)), us_context())
+	receipt = resolved.payload
+	assert receipt.entity == "RefundReceipt" and str(receipt.erp_total) == "21.64"
+	assert receipt.body["DepositToAccountRef"]["name"] == "Cash"
+	assert "ARAccountRef" not in receipt.body
+	# nothing is applied to the original invoice: the receipt settles itself, as ERPNext's receivable nets to 0
+	assert resolved.deps.linked == () and resolved.followups == []
+	assert resolved.ledger().nonzero() == as_decimals({"Sales - WP": 19.99, TAX: 1.65, "Cash - WP": -21.64})
+
+
+@pytest.mark.parametrize(
+	"payments",
+	[(("Cash - WP", -10.0),), (("Cash - WP", -10.0), ("Chase Checking - WP", -11.64))],
+)
+def test_pos_return_refunded_in_part_or_from_two_accounts_is_refused_with_the_reason(payments):
+	with pytest.raises(MappingError) as raised:
+		Resolved(pos_return(*payments), us_context())
+	assert [problem.code for problem in raised.value.problems] == ["pos_refund_not_whole"]
 
 
 def test_return_against_invoice_is_applied_to_it_when_erpnext_reduces_its_balance():

@@ -117,3 +117,22 @@ def test_cancel_of_a_linked_supplier_refund_undoes_both_records(world):
 		and ours(world, "BillPayment", PE, FROM_SUPPLIER) == []
 	)
 	assert balance(world, "Purchase Invoice", DEBIT_NOTE) == Decimal("21.65")
+
+
+def test_pos_return_refunded_at_once_is_one_refund_receipt_and_a_cancel_deletes_it(world):
+	payments = [{"mode_of_payment": "Cash", "account": "Cash - WP", "amount": -21.64}]
+	world.add_copy("ACC-SINV-2026-00014", "POS-RET-1", is_pos=1, payments=payments)
+
+	record = world.engine.push("Sales Invoice", "POS-RET-1")
+
+	assert record.status == Status.SYNCED, record.error
+	assert (record.qbo_entity, record.qbo_total, record.total_mismatch) == (
+		"RefundReceipt",
+		Decimal("21.64"),
+		False,
+	)
+	assert ours(world, "CreditMemo", "Sales Invoice", "POS-RET-1") == []
+	cancel_in_erpnext(world, "Sales Invoice", "POS-RET-1")
+	cancelled = world.engine.sync("Sales Invoice", "POS-RET-1")
+	assert cancelled.status == Status.VOIDED, cancelled.error
+	assert ours(world, "RefundReceipt", "Sales Invoice", "POS-RET-1") == []
