@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent / "quickbooks_connector"
-CORE_PACKAGES = ("qbo", "emulator", "mapping", "sync", "inbound")
+CORE_PACKAGES = ("qbo", "emulator", "mapping", "sync", "inbound", "reconcile")
 CORE_MODULES = ("demo.py", "constants.py")  # constants: names the core may use too
 FRAMEWORK_MODULES = ("frappe", "erpnext")
 

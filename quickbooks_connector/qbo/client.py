@@ -199,6 +199,15 @@ class QBOClient:
 	def preferences(self) -> dict[str, Any]:
 		return self._call(_Request("GET", "/preferences", {}))["Preferences"]
 
+	def report(self, name: str, **params: Any) -> dict[str, Any]:
+		"""A report of the Reports API (`TrialBalance`, `GeneralLedger`, ...) as QuickBooks answers it:
+		`{"Header", "Columns", "Rows"}`. Dates may be `date`s, lists (`account=[...]`, `columns=[...]`) are sent
+		comma-separated; `None` values are left out."""
+		if not _ENTITY_NAME.match(name):
+			raise ValueError(f"not a report name: {name!r}")
+		sent = {key: _report_param(value) for key, value in params.items() if value is not None}
+		return self._call(_Request("GET", f"/reports/{name}", sent))
+
 	# -- queries ------------------------------------------------------------------------------------------
 
 	def query(self, statement: str, *params: Any, page_size: int = PAGE_SIZE) -> Iterator[dict[str, Any]]:
@@ -490,3 +499,13 @@ def _batch_result(op: BatchOperation, item: dict[str, Any] | None, tid: str | No
 		return BatchResult(op.operation, op.entity, ok=False, error=error, intuit_tid=tid)
 	data = item.get("QueryResponse", {}) if op.operation == "query" else item.get(op.entity)
 	return BatchResult(op.operation, op.entity, ok=True, data=data, intuit_tid=tid)
+
+
+def _report_param(value: Any) -> str:
+	if isinstance(value, set | frozenset):
+		value = sorted(value)
+	if isinstance(value, list | tuple):
+		return ",".join(str(part) for part in value)
+	if isinstance(value, date):
+		return value.isoformat()
+	return str(value)
