@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -97,11 +97,16 @@ class FrappePort:
 		return record_from_row(row) if row else None
 
 	def save_record(self, record: SyncRecord) -> None:
-		values = row_from_record(record)
-		values["qbo_url"] = self._url(record.qbo_entity, record.qbo_id) if record.qbo_id else None
-		upsert_log(record.doctype, record.name, values, self.company, self.settings)
+		self.save_records([record])
+
+	def save_records(self, records: Sequence[SyncRecord]) -> None:
+		for record in records:
+			values = row_from_record(record)
+			values["qbo_url"] = self._url(record.qbo_entity, record.qbo_id) if record.qbo_id else None
+			upsert_log(record.doctype, record.name, values, self.company, self.settings)
 		# The engine saves before every QuickBooks write ("outcome unknown") and right after it (the new id): both
 		# must survive a worker that dies in between, or the next attempt could not know to look the record up.
+		# A backfill chunk's records share one commit.
 		frappe.db.commit()  # nosemgrep
 
 	@contextmanager

@@ -555,6 +555,11 @@ class PushEngine:
 		record.replaces = doc.get("amended_from") or record.replaces
 
 	def _adopt(self, record: SyncRecord, qbo_obj: dict) -> None:
+		self._take_answer(record, qbo_obj)
+		self.port.save_record(record)  # the id is what makes every later step safe: keep it at once
+
+	def _take_answer(self, record: SyncRecord, qbo_obj: dict) -> None:
+		"""QuickBooks' record onto ours, unsaved (a batch saves its chunk's answers together)."""
 		record.qbo_id = qbo_obj["Id"]
 		record.sync_token = qbo_obj.get("SyncToken")
 		record.doc_number = qbo_obj.get("DocNumber") or record.doc_number
@@ -563,7 +568,6 @@ class PushEngine:
 		record.total_mismatch = record.qbo_total != money(record.erp_total or 0) or (
 			record.qbo_tax != money(record.erp_tax or 0)
 		)
-		self.port.save_record(record)  # the id is what makes every later step safe: keep it at once
 
 	# Cancel -------------------------------------------------------------------------------------------------
 
@@ -842,7 +846,7 @@ class PushEngine:
 			self._begin_attempt(item.record)
 			self._describe(item.record, item.planned.doc, item.payload)
 			item.record.payload_hash = payload_hash(item.payload.body)
-			self._write_ahead(item.record)
+			item.record.outcome_unknown = True
 			operations.append(BatchOperation("create", item.payload.entity, item.payload.body))
 		# Like a single write's id, a batch's covers its content: only the very same batch is ever replayed.
 		names = "|".join(item.record.name for item in chunk)
@@ -850,6 +854,7 @@ class PushEngine:
 		batch_id = request_id(self.realm_id, "batch", names, "create", contents)
 		for item in chunk:
 			item.record.request_id = batch_id
+		self.port.save_records([item.record for item in chunk])  # the chunk's write-ahead, in one step
 		return operations, batch_id
 
 	def _settle_batch(
@@ -866,13 +871,19 @@ class PushEngine:
 					item.record.outcome_unknown = False
 				else:
 					self._fail(item.record, error)
-				self.port.save_record(item.record)
+			self.port.save_records([item.record for item in chunk])
 			return ([], [item.record for item in chunk]) if refused else ([item.record for item in chunk], [])
-		for item, result in zip(chunk, results or [], strict=True):
-			self._finish_batch_item(item, result)
+		finished = [
+			item
+			for item, result in zip(chunk, results or [], strict=True)
+			if self._finish_batch_item(item, result)
+		]
+		self.port.save_records([item.record for item in finished])  # the chunk's answers, in one step
 		return [item.record for item in chunk], []
 
-	def _finish_batch_item(self, item: _Prepared, result) -> None:
+	def _finish_batch_item(self, item: _Prepared, result) -> bool:
+		"""The item's answer onto its record. True: the record is ready to save with the chunk's; False: it was
+		saved and finished one by one (it has companions to send)."""
 		record = item.record
 		self._remember(
 			record,
@@ -886,12 +897,11 @@ class PushEngine:
 		)
 		if result.ok:
 			record.outcome_unknown = False
-			self._adopt(record, result.data)
+			self._take_answer(record, result.data)
 			if mapping.build_followups(item.planned, item.refs, record.qbo_id):
 				self.port.save_record(record)
-				record = self.push(record.doctype, record.name)  # finishes the companions one by one
-				item.record = record
-				return
+				item.record = self.push(record.doctype, record.name)  # finishes the companions one by one
+				return False
 			self._succeed(record)
 		else:
 			# A lost batch answer leaves every item's outcome open; a number already taken may be ours from an
@@ -900,7 +910,7 @@ class PushEngine:
 				result.error, DuplicateDocumentNumberError
 			)
 			self._fail(record, result.error)
-		self.port.save_record(record)
+		return True
 
 	# Record bookkeeping -------------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from quickbooks_connector.sync.port import DocumentNotFound
@@ -45,6 +45,10 @@ class MemoryPort:
 
 	def save_record(self, record: SyncRecord) -> None:
 		self.records[(record.doctype, record.name)] = copy.deepcopy(record)
+
+	def save_records(self, records: Sequence[SyncRecord]) -> None:
+		for record in records:
+			self.save_record(record)
 
 	def get_link(self, qbo_entity: str, key: str) -> str | None:
 		return self.links.get((qbo_entity, key))

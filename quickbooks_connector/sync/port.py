@@ -6,6 +6,7 @@ documents with `frappe.get_doc(...).as_dict()` and stores records in the QuickBo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -29,7 +30,11 @@ class SyncPort(Protocol):
 
 	def get_record(self, doctype: str, name: str) -> SyncRecord | None: ...
 
-	def save_record(self, record: SyncRecord) -> None: ...
+	def save_record(self, record: SyncRecord) -> None:
+		"""Saves the record durably (committed) before returning: the engine relies on it around every write."""
+
+	def save_records(self, records: Sequence[SyncRecord]) -> None:
+		"""Saves several records durably in one step, all or none (a backfill chunk's write-ahead and answers)."""
 
 	def get_link(self, qbo_entity: str, key: str) -> str | None:
 		"""The QuickBooks id linked to an ERPNext key (party name, item key) in this realm."""

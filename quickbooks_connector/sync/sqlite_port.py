@@ -27,7 +27,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from decimal import Decimal
 from enum import Enum
@@ -375,6 +375,11 @@ class SQLitePort:
 				record_to_json(record),
 			),
 		)
+
+	def save_records(self, records: Sequence[SyncRecord]) -> None:
+		with self._db.transaction():
+			for record in records:
+				self.save_record(record)
 
 	def update_record(
 		self, doctype: str, name: str, change: Callable[[SyncRecord | None], SyncRecord | None]

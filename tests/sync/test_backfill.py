@@ -1,9 +1,11 @@
 """Historical backfill through the batch API: same books as one by one, no duplicates on a second run."""
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from quickbooks_connector.mapping.money import money
-from quickbooks_connector.sync import Status
+from quickbooks_connector.sync import MemoryPort, Status
+from quickbooks_connector.sync.records import SyncRecord
 
 
 def all_fixture_refs(world) -> list[tuple[str, str]]:
@@ -73,3 +75,35 @@ def test_backfill_after_a_lost_batch_and_a_changed_document_creates_each_once(wo
 		if invoice["DocNumber"].startswith("SINV-LOST")
 	)
 	assert numbers == sorted(name for _, name in refs)
+
+
+class CountingPort(MemoryPort):
+	"""Counts the durable steps (commits, on a real site) the engine asks for."""
+
+	def __init__(self, original: MemoryPort) -> None:
+		super().__init__()
+		self.__dict__.update(original.__dict__)
+		self.steps = 0
+
+	def save_record(self, record: SyncRecord) -> None:
+		self.steps += 1
+		super().save_record(record)
+
+	def save_records(self, records: Sequence[SyncRecord]) -> None:
+		self.steps += 1
+		for record in records:
+			MemoryPort.save_record(self, record)
+
+
+def test_backfill_saves_the_records_of_a_chunk_together(world):
+	world.engine.push("Sales Invoice", "ACC-SINV-2026-00012")  # its customer and items now exist
+	refs = [
+		("Sales Invoice", world.add_copy("ACC-SINV-2026-00012", f"SINV-STEP-{n:02d}")["name"])
+		for n in range(30)
+	]
+	port = CountingPort(world.port)
+
+	records = world.engine_with(port=port).push_many(refs)
+
+	assert all(record.status == Status.SYNCED for record in records)
+	assert port.steps <= 4  # write-ahead and answers of one chunk; one by one would be 60
