@@ -10,13 +10,15 @@ Lines follow ERPNext 15's `PurchaseInvoice.get_gl_entries`:
   tax). Elsewhere: see taxes.py.
 - Write-off: a negative line to the write-off account (it reduces what is owed to the supplier).
 - Rounding adjustment and cent differences: lines to the round-off account.
-- "Is Paid" invoices: a Bill Payment from the cash/bank account follows (followup "paid").
+- "Is Paid" invoices: a Bill Payment from the cash/bank account follows (followup "paid"). An "Is Paid" return: the
+  money the supplier paid back is a Deposit created first (prerequisite "refund"), linked to the vendor credit by a
+  zero-total Bill Payment (followup "apply-refund"); see refunds.py.
 - A return whose `update_outstanding_for_self` is off reduces the original bill's balance in ERPNext: the vendor
   credit is applied to that bill by a zero-total Bill Payment (followup "apply-credit").
 - DocNumber: the supplier's invoice number (`bill_no`) when set, else the ERPNext name; the PrivateNote always names
   the ERPNext document.
-Not mapped (Skip with the reason): internal-supplier transfers, returns paid back in cash ("Is Paid" returns), and
-stock valuation postings ERPNext derives from the stock ledger (valuation taxes on stock items that update stock or
+Not mapped (Skip with the reason): internal-supplier transfers, and stock valuation postings ERPNext derives from
+the stock ledger (valuation taxes on stock items that update stock or
 come from a Purchase Receipt, landed costs, subcontracting supplies).
 """
 
@@ -57,6 +59,13 @@ from quickbooks_connector.mapping.money import ZERO, money, plain, to_decimal
 from quickbooks_connector.mapping.naming import doc_number, private_note
 from quickbooks_connector.mapping.payload import QBOPayload, Skip
 from quickbooks_connector.mapping.refs import Dependencies, PartySpec, Refs
+from quickbooks_connector.mapping.refunds import (
+	APPLY_REFUND,
+	REFUND,
+	refused_account,
+	vendor_refund_application,
+	vendor_refund_deposit,
+)
 
 DOCTYPE = "Purchase Invoice"
 PAID = "paid"
@@ -78,6 +87,14 @@ def plan(doc: Mapping, ctx: MappingContext) -> Plan | Skip:
 	]
 	settlements = _paid_settlements(doc, draft.accounts)
 	application_bank = _application_bank(ctx, draft.problems) if applies_to_original(doc) else None
+	if draft.is_return and settlements:  # refunded at once: a Deposit linked to the vendor credit
+		refund_account = settlements[0][0]
+		refused_account(refund_account, "refund", draft.problems)
+		draft.accounts.get(doc.get("credit_to"), "payable account the refund settles")
+		if refund_account.account_type == "Bank":
+			application_bank = refund_account
+		else:
+			application_bank = application_bank or _application_bank(ctx, draft.problems)
 	draft.report_gaps()
 	return draft.finish(
 		entity="VendorCredit" if draft.is_return else "Bill",
@@ -96,7 +113,22 @@ def dependencies(planned: Plan, doc: Mapping, ctx: MappingContext) -> Dependenci
 
 
 def build_prerequisites(planned: Plan, doc: Mapping, ctx: MappingContext, refs: Refs) -> list[QBOPayload]:
-	return []
+	"""A return refunded at once: the Deposit of the money the vendor paid back, which the vendor credit is then
+	linked to (see refunds.py)."""
+	if not _refund(planned):
+		return []
+	((deposit_to, amount, _),) = planned.settlements
+	body = vendor_refund_deposit(
+		vendor_id=refs.require_party(),
+		deposit_to=deposit_to,
+		payable=ctx.account_map[doc["credit_to"]],
+		amount=amount,
+		txn_date=planned.txn_date,
+		private_note=private_note(DOCTYPE, doc["name"], "refund"),
+		currency_fields=currency_fields(planned.currency, planned.exchange_rate, ctx),
+	)
+	body.update(planned.department)
+	return [QBOPayload("Deposit", body, None, amount, key=REFUND)]
 
 
 def build_payload(planned: Plan, doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload:
@@ -119,18 +151,34 @@ def build_followups(
 	# on the bill's payable, or QuickBooks would pay it from its default A/P account
 	payable = party_account_field(doc.get("credit_to"), ctx)
 	followups = []
-	if planned.application_bank is not None:
+	refunded = sum((amount for _, amount, _ in planned.settlements), ZERO) if _refund(planned) else ZERO
+	if applies_to_original(doc) and planned.erp_total > refunded:
 		original = refs.require_linked(DOCTYPE, doc["return_against"])
 		body = build_vendor_credit_application(
 			vendor_credit_id=qbo_id,
 			bill_id=original.id,
-			amount=planned.erp_total,
+			amount=planned.erp_total - refunded,
 			vendor_id=vendor_id,
 			bank_account_id=planned.application_bank.id,
 			**credit_application_details(planned, doc["return_against"], ctx),
 		)
 		body.update(payable)
 		followups.append(QBOPayload("BillPayment", body, None, ZERO, key=APPLY_CREDIT))
+	if refunded:
+		header = {
+			"TxnDate": planned.txn_date,
+			"PrivateNote": private_note(DOCTYPE, doc["name"], "refund applied to the vendor credit"),
+			**currency,
+			**payable,
+		}
+		body = vendor_refund_application(
+			vendor_id=vendor_id,
+			deposit_id=refs.companions[REFUND],
+			credits=[(qbo_id, refunded)],
+			bank=planned.application_bank,
+			header={key: value for key, value in header.items() if value is not None},
+		)
+		return [*followups, QBOPayload("BillPayment", body, None, ZERO, key=APPLY_REFUND)]
 	for paid_from, amount, label in planned.settlements:
 		body = {
 			"VendorRef": {"value": vendor_id},
@@ -198,19 +246,6 @@ def _unsupported(doc: Mapping) -> Skip | None:
 					"{doctype} {name} is a transfer from an internal supplier of the same company; ERPNext posts no "
 					"expense for it, so there is nothing to send to QuickBooks."
 				),
-				doctype=DOCTYPE,
-				name=name,
-			)
-		)
-	if flag(doc, "is_return") and flag(doc, "is_paid") and amount_of(doc, "paid_amount"):
-		return Skip(
-			Problem.of(
-				"paid_return",
-				_(
-					"{doctype} {name} is a return the supplier refunded at once ('Is Paid'); the connector does not "
-					"push refunds."
-				),
-				_("Record the vendor credit and the refund deposit in QuickBooks by hand."),
 				doctype=DOCTYPE,
 				name=name,
 			)
@@ -316,13 +351,19 @@ def _line_json(resolved: ResolvedLine, number: int) -> dict:
 
 
 def _paid_settlements(doc: Mapping, accounts: AccountBook) -> list[tuple[QBOAccountRef, Decimal, str]]:
-	"""The Bill Payment an "Is Paid" invoice makes from its cash/bank account."""
+	"""The Bill Payment an "Is Paid" invoice makes from its cash/bank account; for a return, the refund the
+	supplier paid into it."""
 	if not (flag(doc, "is_paid") and amount_of(doc, "paid_amount")):
 		return []
 	paid_from = accounts.get(doc.get("cash_bank_account"), "cash/bank account of the paid invoice")
 	if paid_from is None:
 		return []
-	return [(paid_from, amount_of(doc, "paid_amount"), "paid on purchase")]
+	return [(paid_from, abs(amount_of(doc, "paid_amount")), "paid on purchase")]
+
+
+def _refund(planned: Plan) -> bool:
+	"""A return the supplier refunded at once ("Is Paid")."""
+	return planned.entity == "VendorCredit" and bool(planned.settlements)
 
 
 def _application_bank(ctx: MappingContext, problems: Problems) -> QBOAccountRef | None:

@@ -139,3 +139,36 @@ def test_eur_refund_carries_the_rate_that_gives_erpnexts_bank_amount():
 	assert (body["CurrencyRef"], str(body["ExchangeRate"])) == ({"value": "EUR"}, "1.0825")
 	assert resolved.payload.body["Line"][0]["Amount"] == Decimal("100.00")
 	assert resolved.ledger().nonzero() == as_decimals({"Chase Checking - WP": -108.25, PARTY: 108.25})
+
+
+def paid_return(**changes) -> dict:
+	"""The sample purchase return (45.46) refunded at once into the bank ("Is Paid")."""
+	debit_note = doc("purchase_invoice_return")
+	debit_note.update(
+		{"is_paid": 1, "cash_bank_account": "Chase Checking - WP", "paid_amount": -45.46, **changes}
+	)
+	return debit_note
+
+
+def test_a_purchase_return_refunded_at_once_is_a_vendor_credit_paid_out_by_a_deposit():
+	resolved = Resolved(paid_return(), us_context())
+	(deposit,) = resolved.prerequisites
+	assert (deposit.entity, deposit.key, str(deposit.erp_total)) == ("Deposit", "refund", "45.46")
+	assert resolved.payload.entity == "VendorCredit"
+	# ERPNext: expense and tax credited, the bank debited, the payable netted to zero
+	ledger = resolved.ledger().nonzero()
+	assert ledger.pop("Chase Checking - WP") == Decimal("45.46") and PARTY not in ledger
+	assert sum(ledger.values()) == Decimal("-45.46")
+	(application,) = resolved.followups
+	assert (application.entity, application.key) == ("BillPayment", "apply-refund")
+	assert links(application) == [("Deposit", "C1", "45.46"), ("VendorCredit", "NEW", "45.46")]
+
+
+def test_a_return_refunded_in_part_applies_the_rest_to_the_bill_it_returns():
+	resolved = Resolved(paid_return(paid_amount=-20.0, update_outstanding_for_self=0), us_context())
+	application, refund = resolved.followups
+	assert (application.key, links(application)) == (
+		"apply-credit",
+		[("Bill", "T1", "25.46"), ("VendorCredit", "NEW", "25.46")],
+	)
+	assert links(refund) == [("Deposit", "C1", "20.00"), ("VendorCredit", "NEW", "20.00")]

@@ -136,3 +136,25 @@ def test_pos_return_refunded_at_once_is_one_refund_receipt_and_a_cancel_deletes_
 	cancelled = world.engine.sync("Sales Invoice", "POS-RET-1")
 	assert cancelled.status == Status.VOIDED, cancelled.error
 	assert ours(world, "RefundReceipt", "Sales Invoice", "POS-RET-1") == []
+
+
+def test_purchase_return_refunded_at_once_lands_once_after_a_lost_deposit_answer_and_cancels_clean(world):
+	paid = {"is_paid": 1, "cash_bank_account": "Chase Checking - WP", "paid_amount": -45.46}
+	world.add_copy("ACC-PINV-2026-00005", "PAID-RET-1", **paid)
+	world.engine.push(
+		"Purchase Invoice", "ACC-PINV-2026-00005"
+	)  # the vendor exists: the next deposit is ours
+	drop_next(world, "deposit")
+	lost = world.engine.push("Purchase Invoice", "PAID-RET-1")
+	assert lost.outcome_unknown and not lost.qbo_id
+
+	record = world.engine.push("Purchase Invoice", "PAID-RET-1")
+
+	assert record.status == Status.SYNCED, record.error
+	assert len(ours(world, "Deposit", "Purchase Invoice", "PAID-RET-1")) == 1
+	assert money(world.client.read("VendorCredit", record.qbo_id)["Balance"]) == 0
+	cancel_in_erpnext(world, "Purchase Invoice", "PAID-RET-1")
+	cancelled = world.engine.sync("Purchase Invoice", "PAID-RET-1")
+	assert cancelled.status == Status.VOIDED, cancelled.error
+	for entity in ("Deposit", "VendorCredit", "BillPayment"):
+		assert ours(world, entity, "Purchase Invoice", "PAID-RET-1") == [], entity
