@@ -69,6 +69,7 @@ class FrappePort:
 		self.company = settings.company
 		self.realm_id = settings.realm_id or ""
 		self.links = Links(self.settings, self.realm_id)
+		self._known_links: dict[tuple[str, str], str] = {}
 		self._url = _record_url_builder(settings)
 
 	# Documents ------------------------------------------------------------------------------------------------
@@ -127,13 +128,20 @@ class FrappePort:
 	# Links ----------------------------------------------------------------------------------------------------
 
 	def get_link(self, qbo_entity: str, key: str) -> str | None:
-		return self.links.qbo_id(qbo_entity, key)
+		# Kept for the port's life (one job): a backfill asks for the same customers and items over and over.
+		cached = self._known_links.get((qbo_entity, key))
+		if cached is None:
+			cached = self.links.qbo_id(qbo_entity, key)
+			if cached:
+				self._known_links[(qbo_entity, key)] = cached
+		return cached
 
 	def get_linked_key(self, qbo_entity: str, qbo_id: str) -> str | None:
 		return self.links.key(qbo_entity, qbo_id)
 
 	def set_link(self, qbo_entity: str, key: str, qbo_id: str) -> None:
 		self.links.set_pushed(qbo_entity, key, qbo_id)
+		self._known_links[(qbo_entity, key)] = qbo_id
 
 
 # Sync Log rows --------------------------------------------------------------------------------------------
