@@ -409,8 +409,9 @@ class TestPushPermissions(SecurityTestCase):
 			"push.start_backfill": lambda: push.start_backfill(name, nowdate(), nowdate()),
 		}
 		# Checked elsewhere: the callback's state is bound to the user who started it, pop_notice returns only
-		# the caller's own notice.
-		own_data = {"connection.callback", "connection.pop_notice"}
+		# the caller's own notice; the webhook endpoint's credential is Intuit's signature, checked first
+		# (test_webhooks.py).
+		own_data = {"connection.callback", "connection.pop_notice", "webhooks.receive"}
 		prefix = "quickbooks_connector.quickbooks_connector."
 		whitelisted = {
 			f"{fn.__module__}.{fn.__name__}".removeprefix(prefix)
