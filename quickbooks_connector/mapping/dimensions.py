@@ -139,7 +139,8 @@ class Dimensions:
 				_(
 					"Turn on one class per row in QuickBooks (Settings > Account and settings > Advanced > "
 					"Categories > Track classes > Assign classes: One to each row in transaction) or put every "
-					"line on one cost center (cancel and amend), then press Retry on the QuickBooks sync record."
+					"line on one cost center (cancel and amend); then Test Connection on QuickBooks Settings reads the "
+					"preference again, and press Retry on the QuickBooks sync record."
 				),
 				values=differing,
 			)
