@@ -12,6 +12,7 @@ import frappe
 
 from quickbooks_connector.constants import (
 	CONNECTED,
+	QBO_CLASS_PER_TRANSACTION,
 	QBO_COMPANY_NAME,
 	QBO_COUNTRY,
 	QBO_CUSTOM_TXN_NUMBERS,
@@ -44,6 +45,7 @@ def update_company_details(doc: "QuickBooksSettings", client: QBOClient | None =
 		QBO_HOME_CURRENCY: remote_text((currency.get("HomeCurrency") or {}).get("value") or ""),
 		QBO_MULTICURRENCY: int(bool(currency.get("MultiCurrencyEnabled"))),
 		QBO_CUSTOM_TXN_NUMBERS: int(bool((prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers"))),
+		**_class_tracking(prefs),
 	}
 	frappe.db.set_value(SETTINGS, doc.name, details, update_modified=False)
 	doc.update(details)
@@ -74,6 +76,16 @@ def refresh_preferences_if_stale(doc: "QuickBooksSettings") -> None:
 	}
 	frappe.db.set_value(SETTINGS, doc.name, details, update_modified=False)
 	doc.update(details)
+
+
+def _class_tracking(prefs: dict[str, Any]) -> dict[str, int]:
+	"""One class per transaction (AccountingInfoPrefs.ClassTrackingPerTxn) rather than per row: a sales form then
+	carries its class on the header (see mapping/dimensions.py)."""
+	accounting = prefs.get("AccountingInfoPrefs") or {}
+	per_transaction = bool(accounting.get("ClassTrackingPerTxn")) and not accounting.get(
+		"ClassTrackingPerTxnLine"
+	)
+	return {QBO_CLASS_PER_TRANSACTION: int(per_transaction)}
 
 
 def _preferences_key(settings_name: str) -> str:

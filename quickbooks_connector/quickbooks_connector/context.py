@@ -8,8 +8,20 @@ import frappe
 from frappe.model.document import Document
 from frappe.utils import cint, getdate
 
-from quickbooks_connector.constants import ACCOUNT, SYNC_START_DATE, TAX_CODE
+from quickbooks_connector.constants import (
+	ACCOUNT,
+	CLASS,
+	CLASS_MAPPINGS,
+	DEPARTMENT,
+	DEPARTMENT_DIMENSION,
+	DEPARTMENT_MAPPINGS,
+	QBO_CLASS_PER_TRANSACTION,
+	SYNC_START_DATE,
+	TAX_CODE,
+	TRACK_CLASSES,
+)
 from quickbooks_connector.mapping import MappingContext, QBOAccountRef, QBOTaxCodeRef
+from quickbooks_connector.mapping.context import QBOListRef
 from quickbooks_connector.mapping.registry import PUSHED_TYPES
 from quickbooks_connector.sync import SyncPolicy
 
@@ -52,7 +64,48 @@ def mapping_context(settings: Document) -> MappingContext:
 		round_off_account=company.round_off_account,
 		default_bank_account=company.default_bank_account,
 		sales_discount_accounting=_discount_accounting(),
+		**dimension_settings(settings),
 	)
+
+
+def dimension_settings(settings: Document) -> dict:
+	"""The MappingContext fields of the Dimensions tab: nothing is sent for a part that is not configured."""
+	from quickbooks_connector.quickbooks_connector.dimensions import department_field
+
+	track_classes = bool(cint(settings.get(TRACK_CLASSES)))
+	field = department_field(settings)
+	return {
+		"track_classes": track_classes,
+		"class_per_transaction": bool(cint(settings.get(QBO_CLASS_PER_TRANSACTION))),
+		"class_map": _list_map(settings.get(CLASS_MAPPINGS), "cost_center", "qbo_class", CLASS, "class_name")
+		if track_classes
+		else {},
+		"department_field": field,
+		"department_label": settings.get(DEPARTMENT_DIMENSION) or "" if field else "",
+		"department_map": _list_map(
+			settings.get(DEPARTMENT_MAPPINGS),
+			"dimension_value",
+			"qbo_department",
+			DEPARTMENT,
+			"department_name",
+		)
+		if field
+		else {},
+	}
+
+
+def _list_map(rows: Iterable[Document], key: str, link: str, doctype: str, name_field: str) -> dict:
+	"""ERPNext value -> QuickBooks Class / Department, from the cached records the rows link to."""
+	rows = [row for row in rows or [] if row.get(key) and row.get(link)]
+	records = {
+		record.name: QBOListRef(record.qbo_id, record.fully_qualified_name or record.get(name_field) or "")
+		for record in frappe.get_all(
+			doctype,
+			filters={"name": ["in", [row.get(link) for row in rows]]},
+			fields=["name", "qbo_id", "fully_qualified_name", name_field],
+		)
+	}
+	return {row.get(key): records[row.get(link)] for row in rows if row.get(link) in records}
 
 
 def _account_map(rows: Iterable[Document]) -> dict[str, QBOAccountRef]:

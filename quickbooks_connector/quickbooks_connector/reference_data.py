@@ -1,4 +1,5 @@
-"""QuickBooks reference data cached in ERPNext: accounts, tax codes, tax rates and terms of one connection.
+"""QuickBooks reference data cached in ERPNext: accounts, tax codes, tax rates, terms, classes and departments
+(locations) of one connection.
 
 The mapping tables link to these cached rows, so users pick QuickBooks records by name. A fetch inserts new rows,
 updates changed ones, and keeps rows QuickBooks no longer returns (a mapping may still point at them) but marks
@@ -16,6 +17,8 @@ from frappe.utils.background_jobs import is_job_enqueued
 
 from quickbooks_connector.constants import (
 	ACCOUNT,
+	CLASS,
+	DEPARTMENT,
 	LAST_REFERENCE_FETCH,
 	REFERENCE_DOCTYPES,
 	SETTINGS,
@@ -73,7 +76,7 @@ def fetch_job(settings: str, user: str) -> None:
 
 
 def fetch_reference_data(settings: str) -> dict[str, dict[str, int]]:
-	"""Pull every Account, TaxRate, TaxCode and Term (inactive ones too) into the cached doctypes.
+	"""Pull every Account, TaxRate, TaxCode, Term, Class and Department (inactive ones too) into the cached doctypes.
 
 	Tax rates come before tax codes so a code's summary can show its rates' percentages.
 	Returns per doctype the number of rows created, updated and marked deleted.
@@ -86,6 +89,8 @@ def fetch_reference_data(settings: str) -> dict[str, dict[str, int]]:
 		("TaxRate", TAX_RATE, tax_rate_values),
 		("TaxCode", TAX_CODE, lambda row: tax_code_values(row, rates)),
 		("Term", TERM, term_values),
+		("Class", CLASS, class_values),
+		("Department", DEPARTMENT, department_values),
 	]
 	for step, (entity, doctype, convert) in enumerate(steps):
 		frappe.publish_progress(
@@ -104,8 +109,11 @@ def fetch_reference_data(settings: str) -> dict[str, dict[str, int]]:
 	return counts
 
 
-def sync_rows(settings: str, doctype: str, records: Iterable[Record]) -> dict[str, int]:
-	"""Upsert one doctype's rows for a connection; rows missing from `records` are marked deleted."""
+def sync_rows(
+	settings: str, doctype: str, records: Iterable[Record], mark_missing: bool = True
+) -> dict[str, int]:
+	"""Upsert one doctype's rows for a connection; rows missing from `records` are marked deleted (unless
+	`mark_missing` is off: `records` are a few just created)."""
 	records = list(records)
 	fields = list(dict.fromkeys(key for record in records for key in record))
 	existing = {
@@ -131,7 +139,7 @@ def sync_rows(settings: str, doctype: str, records: Iterable[Record]) -> dict[st
 			frappe.db.set_value(doctype, current.name, values)
 			counts["updated"] += 1
 	for qbo_id, row in existing.items():
-		if qbo_id not in seen and not row.deleted_in_quickbooks:
+		if mark_missing and qbo_id not in seen and not row.deleted_in_quickbooks:
 			frappe.db.set_value(doctype, row.name, {"deleted_in_quickbooks": 1, "active": 0})
 			counts["deleted"] += 1
 	return counts
@@ -190,6 +198,26 @@ def term_values(row: Record) -> Record:
 		"day_of_month_due": int(row.get("DayOfMonthDue") or 0),
 		"discount_percent": flt(row.get("DiscountPercent")),
 		"discount_days": int(row.get("DiscountDays") or 0),
+		"active": int(bool(row.get("Active", True))),
+	}
+
+
+def class_values(row: Record) -> Record:
+	return {
+		"qbo_id": row["Id"],
+		"class_name": _text(row.get("Name")),
+		"fully_qualified_name": _text(row.get("FullyQualifiedName") or row.get("Name")),
+		"parent_id": _text(_ref_value(row.get("ParentRef"))),
+		"active": int(bool(row.get("Active", True))),
+	}
+
+
+def department_values(row: Record) -> Record:
+	return {
+		"qbo_id": row["Id"],
+		"department_name": _text(row.get("Name")),
+		"fully_qualified_name": _text(row.get("FullyQualifiedName") or row.get("Name")),
+		"parent_id": _text(_ref_value(row.get("ParentRef"))),
 		"active": int(bool(row.get("Active", True))),
 	}
 

@@ -108,6 +108,8 @@ def make_connected_settings(
 		_drop_dangling_import_run(doc)
 		doc.account_mappings = []
 		doc.tax_mappings = []
+		doc.class_mappings = []
+		doc.department_mappings = []
 		doc.exempt_tax_code = None
 		doc.enabled = 0
 		delete_reference_data(doc.name)

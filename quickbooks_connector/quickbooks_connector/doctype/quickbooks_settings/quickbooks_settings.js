@@ -17,6 +17,14 @@ frappe.ui.form.on("QuickBooks Settings", {
 		frm.set_query("qbo_account", "account_mappings", own_records());
 		frm.set_query("qbo_tax_code", "tax_mappings", own_records());
 		frm.set_query("exempt_tax_code", own_records());
+		frm.set_query("qbo_class", "class_mappings", own_records());
+		frm.set_query("qbo_department", "department_mappings", own_records());
+		frm.set_query("cost_center", "class_mappings", () => ({
+			filters: { company: frm.doc.company, is_group: 0 },
+		}));
+		frm.set_query("department_dimension", () => ({
+			filters: { name: ["in", frm.__qbo_dimension_choices || []] },
+		}));
 		frm.set_query("erpnext_account", "account_mappings", () => ({
 			filters: { company: frm.doc.company, is_group: 0 },
 		}));
@@ -51,6 +59,7 @@ frappe.ui.form.on("QuickBooks Settings", {
 	},
 
 	refresh(frm) {
+		quickbooks_settings.load_dimension_choices(frm);
 		quickbooks_settings.show_status(frm);
 		quickbooks_settings.render_tax_mapping_status(frm);
 		if (frm.is_new()) return;
@@ -106,6 +115,19 @@ const quickbooks_settings = {
 			frm.add_custom_button(__("Test Connection"), () => this.test_connection(frm), group);
 			frm.add_custom_button(__("Fetch QuickBooks Data"), () => this.fetch_data(frm), group);
 			frm.add_custom_button(__("Suggest Mappings"), () => this.suggest_mappings(frm), group);
+			if (frappe.user.has_role(["Accounts Manager", "System Manager"])) {
+				const dimensions = __("Dimensions");
+				frm.add_custom_button(
+					__("Suggest Dimension Mappings"),
+					() => this.suggest_dimensions(frm),
+					dimensions
+				);
+				frm.add_custom_button(
+					__("Create Missing in QuickBooks"),
+					() => this.create_missing_dimensions(frm),
+					dimensions
+				);
+			}
 			frm.add_custom_button(__("Reconnect"), () => this.connect(frm), group);
 			frm.add_custom_button(__("Disconnect"), () => this.disconnect(frm), group);
 		} else if (status === "Expired" || status === "Disconnected") {
@@ -212,6 +234,67 @@ const quickbooks_settings = {
 				list(unmatched, false);
 		}
 		frappe.msgprint({ title: __("Suggested Mappings"), message, wide: true });
+	},
+
+	async load_dimension_choices(frm) {
+		if (frm.__qbo_dimension_choices) return;
+		const r = await frappe.call({ method: `${QBO_METHOD}.dimensions.dimension_choices` });
+		frm.__qbo_dimension_choices = r.message || [];
+	},
+
+	async suggest_dimensions(frm) {
+		if (frm.is_dirty()) await frm.save();
+		const r = await frappe.call({
+			method: `${QBO_METHOD}.dimensions.suggest_dimension_mappings`,
+			args: { settings: frm.doc.name },
+			freeze: true,
+		});
+		await frm.reload_doc();
+		const { added, missing } = r.message;
+		const esc = frappe.utils.escape_html;
+		const list = (rows) => "<ul>" + rows.join("") + "</ul>";
+		const added_rows = [...added.Class, ...added.Department].map(
+			(row) => `<li>${esc(row.source)} → ${esc(row.qbo)}</li>`
+		);
+		const missing_rows = [...missing.Class, ...missing.Department].map(
+			([source, name]) => `<li>${esc(source)} (${esc(name)})</li>`
+		);
+		let message = added_rows.length
+			? __("Added {0} rows; please review them:", [added_rows.length]) + list(added_rows)
+			: __("No new dimension mappings to suggest.");
+		if (missing_rows.length) {
+			message +=
+				__("Nothing in QuickBooks matched these; Create Missing in QuickBooks makes them there:") +
+				list(missing_rows);
+		}
+		frappe.msgprint({ title: __("Suggested Dimension Mappings"), message, wide: true });
+	},
+
+	async create_missing_dimensions(frm) {
+		if (frm.is_dirty()) await frm.save();
+		const confirmed = await new Promise((resolve) =>
+			frappe.confirm(
+				__(
+					"Create a QuickBooks Class for each unmapped cost center, and a QuickBooks Location for each unmapped dimension value, that matches none by name?"
+				),
+				() => resolve(true),
+				() => resolve(false)
+			)
+		);
+		if (!confirmed) return;
+		const r = await frappe.call({
+			method: `${QBO_METHOD}.dimensions.create_missing_in_quickbooks`,
+			args: { settings: frm.doc.name },
+			freeze: true,
+		});
+		await frm.reload_doc();
+		const created = [...r.message.created.Class, ...r.message.created.Department];
+		frappe.msgprint({
+			title: __("Created in QuickBooks"),
+			message: created.length
+				? "<ul>" + created.map((name) => `<li>${frappe.utils.escape_html(name)}</li>`).join("") + "</ul>"
+				: __("Nothing to create: every cost center and value is mapped."),
+		});
 	},
 
 	render_tax_mapping_status(frm) {
