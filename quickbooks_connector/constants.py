@@ -96,6 +96,9 @@ LAST_IMPORT_RUN = "last_import_run"
 CUSTOMER_IMPORT_WATERMARK = "customer_import_watermark"
 SUPPLIER_IMPORT_WATERMARK = "supplier_import_watermark"
 
+# the reconciliation with QuickBooks' books (reconciliation.py)
+RECONCILE_DAILY = "reconcile_daily"
+
 # -- QuickBooks Settings: field groups -------------------------------------------------------------------------
 
 TOKEN_FIELDS = (ACCESS_TOKEN, REFRESH_TOKEN)

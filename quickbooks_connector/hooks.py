@@ -48,6 +48,9 @@ scheduler_events = {
 	"hourly_long": [
 		"quickbooks_connector.quickbooks_connector.token_refresh.refresh_tokens",
 	],
+	"daily_long": [
+		"quickbooks_connector.quickbooks_connector.reconciliation.daily_check",
+	],
 }
 
 default_log_clearing_doctypes = {

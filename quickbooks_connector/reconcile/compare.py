@@ -123,8 +123,15 @@ def reconcile(
 	notes: Mapping[TxnKey, str] | None = None,
 	company_currency: str = "",
 	qbo_names: Mapping[str, str] | None = None,
+	combine: Mapping[str, str] | None = None,
 ) -> Reconciliation:
-	"""Every mapped or moved account's figures on both sides, each difference explained (see the module)."""
+	"""Every mapped or moved account's figures on both sides, each difference explained (see the module).
+	`combine` folds QuickBooks accounts into another one's row (QuickBooks Account Id -> Id): where one ERPNext
+	account's postings land on two QuickBooks accounts, such as a tax account whose sales tax QuickBooks books on
+	its own tax liability account while purchase tax lines go to the mapped account."""
+	if combine:
+		quickbooks = _combined(quickbooks, combine)
+		mapping = {account: combine.get(qbo_id, qbo_id) for account, qbo_id in mapping.items()}
 	problems = []
 	if company_currency and quickbooks.currency and company_currency != quickbooks.currency:
 		problems.append(
@@ -327,6 +334,19 @@ def _foreign(
 		**facts,
 	)
 	return Explanation("quickbooks_only", net, problem, None, "", key)
+
+
+def _combined(quickbooks: QuickBooksLedger, combine: Mapping[str, str]) -> QuickBooksLedger:
+	accounts = dict(quickbooks.accounts)
+	for source, target in combine.items():
+		folded = accounts.pop(source, None)
+		if folded is None or source == target:
+			continue
+		into = accounts.get(target) or Account(target, target, Figures())
+		accounts[target] = Account(
+			into.id, into.name, into.figures + folded.figures, into.entries + folded.entries
+		)
+	return QuickBooksLedger(quickbooks.start, quickbooks.end, quickbooks.basis, quickbooks.currency, accounts)
 
 
 def qbo_records_of(entity: str | None, qbo_id: str | None, related: Mapping[str, str] | None = None) -> tuple:
