@@ -17,8 +17,14 @@ IMPORT_RUN = "QuickBooks Import Run"
 IMPORT_RUN_ITEM = "QuickBooks Import Run Item"
 ACCOUNT_MAPPING = "QuickBooks Account Mapping"
 TAX_MAPPING = "QuickBooks Tax Mapping"
+CLASS = "QuickBooks Class"
+DEPARTMENT = "QuickBooks Department"
+CLASS_MAPPING = "QuickBooks Class Mapping"
+DEPARTMENT_MAPPING = "QuickBooks Department Mapping"
+# One per company and posting date: the record of a day's stock postings sent as one journal (mapping.stock)
+STOCK_SUMMARY = "QuickBooks Stock Summary"
 # The QuickBooks data fetched per connection (see reference_data), deleted with it.
-REFERENCE_DOCTYPES = (ACCOUNT, TAX_CODE, TAX_RATE, TERM)
+REFERENCE_DOCTYPES = (ACCOUNT, TAX_CODE, TAX_RATE, TERM, CLASS, DEPARTMENT)
 # The workspace's per-company connection block (a Custom HTML Block shipped as a fixture).
 CONNECTIONS_BLOCK = "QuickBooks Connections"
 
@@ -68,12 +74,16 @@ QBO_COUNTRY = "qbo_country"
 QBO_HOME_CURRENCY = "qbo_home_currency"
 QBO_MULTICURRENCY = "qbo_multicurrency"
 QBO_CUSTOM_TXN_NUMBERS = "qbo_custom_txn_numbers"
+QBO_CLASS_PER_TRANSACTION = "qbo_class_per_transaction"
 
 # what is pushed, and when
 SYNC_SALES_INVOICE = "sync_sales_invoice"
 SYNC_PURCHASE_INVOICE = "sync_purchase_invoice"
 SYNC_PAYMENT_ENTRY = "sync_payment_entry"
 SYNC_JOURNAL_ENTRY = "sync_journal_entry"
+# stock and cost of goods postings (perpetual inventory), "Per voucher" or "Daily summary" (mapping.stock)
+SYNC_STOCK_JOURNALS = "sync_stock_journals"
+STOCK_JOURNAL_MODE = "stock_journal_mode"
 PUSH_MODE = "push_mode"
 SYNC_START_DATE = "sync_start_date"
 PRE_SUBMIT_CHECK = "pre_submit_check"
@@ -83,6 +93,14 @@ ACCOUNT_MAPPINGS = "account_mappings"
 TAX_MAPPINGS = "tax_mappings"
 EXEMPT_TAX_CODE = "exempt_tax_code"
 LAST_REFERENCE_FETCH = "last_reference_fetch"
+
+# dimensions: cost centers -> QuickBooks Classes, one accounting dimension -> QuickBooks Departments (Locations)
+TRACK_CLASSES = "track_classes"
+CLASS_MAPPINGS = "class_mappings"
+DEPARTMENT_DIMENSION = "department_dimension"
+DEPARTMENT_MAPPINGS = "department_mappings"
+# Dimensions offered besides the Accounting Dimensions, when the site has them on its GL entries
+STANDARD_DIMENSIONS = ("Project", "Branch", "Department")
 
 # the party import
 IMPORT_CUSTOMERS = "import_customers"
@@ -116,6 +134,7 @@ COMPANY_FIELDS = (
 	QBO_HOME_CURRENCY,
 	QBO_MULTICURRENCY,
 	QBO_CUSTOM_TXN_NUMBERS,
+	QBO_CLASS_PER_TRANSACTION,
 )
 # Written by background work and the OAuth flow only; a form save keeps their stored values.
 CONNECTOR_FIELDS = (
@@ -149,3 +168,24 @@ EXPIRED = "Expired"
 PRODUCTION = "Production"
 SANDBOX = "Sandbox"
 EMULATOR = "Emulator"
+
+# -- from QuickBooks back to ERPNext (webhooks and the CDC catch-up) -----------------------------------------------
+
+INBOUND_CHANGE = "QuickBooks Inbound Change"
+RECEIVE_FROM_QUICKBOOKS = "receive_from_quickbooks"
+WEBHOOK_URL = "webhook_url"
+WEBHOOK_VERIFIER_TOKEN = "webhook_verifier_token"
+UNDEPOSITED_FUNDS_ACCOUNT = "undeposited_funds_account"
+QUICKBOOKS_VOID_CANCELS = "quickbooks_void_cancels"
+LAST_WEBHOOK_AT = "last_webhook_at"
+CHANGES_CURSOR = "changes_cursor"
+LAST_CATCH_UP_AT = "last_catch_up_at"
+# written by the webhook endpoint and the catch-up only; a form save keeps them
+INBOUND_STATE_FIELDS = (LAST_WEBHOOK_AT, CHANGES_CURSOR, LAST_CATCH_UP_AT)
+# Sync Log: what QuickBooks now holds differently from what the connector sent (voided, deleted, edited)
+SYNC_LOG_QBO_CHANGE = "qbo_change"
+SYNC_LOG_QBO_CHANGE_AT = "qbo_change_at"
+# Document flag: the document records a QuickBooks change, so its submit or cancel is not sent back
+FROM_QUICKBOOKS_FLAG = "quickbooks_inbound"
+WEBHOOK_METHOD = "quickbooks_connector.quickbooks_connector.webhooks.receive"
+CONNECTOR_FIELDS = (*CONNECTOR_FIELDS, *INBOUND_STATE_FIELDS)

@@ -43,6 +43,7 @@ scheduler_events = {
 		"*/5 * * * *": [
 			"quickbooks_connector.quickbooks_connector.push.retry_due",
 			"quickbooks_connector.quickbooks_connector.party_import.import_due",
+			"quickbooks_connector.quickbooks_connector.webhooks.catch_up_due",
 		],
 	},
 	"hourly_long": [

@@ -22,6 +22,7 @@ from quickbooks_connector.constants import (
 	CONNECTED,
 	CONNECTION_STATUS,
 	ENABLED,
+	FROM_QUICKBOOKS_FLAG,
 	PRE_SUBMIT_CHECK,
 	PUSH_MODE,
 	SETTINGS,
@@ -74,6 +75,8 @@ _MANUAL_FIELDS = ["name", ENABLED, SYNC_START_DATE]
 
 def auto_push_settings(doc: Document) -> frappe._dict | None:
 	"""The company's settings when this document is to be sent automatically on submit (start date aside)."""
+	if doc.flags.get(FROM_QUICKBOOKS_FLAG):  # it records a QuickBooks change: never sent back (no echo)
+		return None
 	settings = get_settings(doc.company, _DECISION_FIELDS)
 	if not settings or not settings.enabled or settings.push_mode != "On Submit":
 		return None
@@ -131,6 +134,8 @@ def _queue_submitted(doc: Document) -> None:
 
 def _queue_cancelled(doc: Document) -> None:
 	"""Whatever reached QuickBooks is voided, whatever the settings say now: the books must not keep it."""
+	if doc.flags.get(FROM_QUICKBOOKS_FLAG):  # cancelled because QuickBooks voided it: nothing to void there
+		return
 	log = frappe.db.get_value(SYNC_LOG, log_name(doc.doctype, doc.name), ["status", "settings"], as_dict=True)
 	if not log or log.status in (Status.VOIDED.value, Status.SKIPPED.value):
 		return

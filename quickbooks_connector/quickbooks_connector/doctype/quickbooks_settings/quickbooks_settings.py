@@ -7,7 +7,7 @@ from frappe.model.document import Document
 
 from quickbooks_connector.constants import EMULATOR
 from quickbooks_connector.qbo import endpoints_for
-from quickbooks_connector.quickbooks_connector import mappings
+from quickbooks_connector.quickbooks_connector import dimensions, mappings
 from quickbooks_connector.quickbooks_connector.connection import pop_notice
 from quickbooks_connector.quickbooks_connector.reference_data import delete_reference_data
 from quickbooks_connector.quickbooks_connector.settings import (
@@ -16,6 +16,7 @@ from quickbooks_connector.quickbooks_connector.settings import (
 	keep_connector_fields,
 	refuse_emulator_unless_allowed,
 )
+from quickbooks_connector.quickbooks_connector.webhooks import webhook_url
 
 
 class QuickBooksSettings(Document):
@@ -30,6 +31,12 @@ class QuickBooksSettings(Document):
 		from quickbooks_connector.quickbooks_connector.doctype.quickbooks_account_mapping.quickbooks_account_mapping import (
 			QuickBooksAccountMapping,
 		)
+		from quickbooks_connector.quickbooks_connector.doctype.quickbooks_class_mapping.quickbooks_class_mapping import (
+			QuickBooksClassMapping,
+		)
+		from quickbooks_connector.quickbooks_connector.doctype.quickbooks_department_mapping.quickbooks_department_mapping import (
+			QuickBooksDepartmentMapping,
+		)
 		from quickbooks_connector.quickbooks_connector.doctype.quickbooks_tax_mapping.quickbooks_tax_mapping import (
 			QuickBooksTaxMapping,
 		)
@@ -37,6 +44,7 @@ class QuickBooksSettings(Document):
 		access_token: DF.Password | None
 		access_token_expires_at: DF.Datetime | None
 		account_mappings: DF.Table[QuickBooksAccountMapping]
+		class_mappings: DF.Table[QuickBooksClassMapping]
 		client_id: DF.Data | None
 		client_secret: DF.Password | None
 		company: DF.Link
@@ -46,6 +54,8 @@ class QuickBooksSettings(Document):
 		default_customer_group: DF.Link | None
 		default_supplier_group: DF.Link | None
 		default_territory: DF.Link | None
+		department_dimension: DF.Link | None
+		department_mappings: DF.Table[QuickBooksDepartmentMapping]
 		emulator_url: DF.Data | None
 		enabled: DF.Check
 		environment: DF.Literal["Production", "Sandbox", "Emulator"]
@@ -59,6 +69,7 @@ class QuickBooksSettings(Document):
 		last_token_refresh: DF.Datetime | None
 		pre_submit_check: DF.Literal["Warn", "Block", "Off"]
 		push_mode: DF.Literal["On Submit", "Manual Only"]
+		qbo_class_per_transaction: DF.Check
 		qbo_company_name: DF.Data | None
 		qbo_country: DF.Data | None
 		qbo_custom_txn_numbers: DF.Check
@@ -75,6 +86,7 @@ class QuickBooksSettings(Document):
 		sync_sales_invoice: DF.Check
 		sync_start_date: DF.Date | None
 		tax_mappings: DF.Table[QuickBooksTaxMapping]
+		track_classes: DF.Check
 	# end: auto-generated types
 
 	def validate(self) -> None:
@@ -83,7 +95,9 @@ class QuickBooksSettings(Document):
 		self.validate_emulator_url()
 		drop_connection_on_credential_change(self)
 		self.redirect_url = callback_url()
+		self.webhook_url = webhook_url()
 		mappings.validate_settings(self)
+		dimensions.validate_dimensions(self)
 
 	def validate_emulator_url(self) -> None:
 		if self.environment != EMULATOR:
