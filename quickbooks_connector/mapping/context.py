@@ -73,6 +73,8 @@ class MappingContext:
 	- department_field: the fieldname of the accounting dimension sent as the QuickBooks Department (Location),
 	  e.g. "project"; None: no Department is sent. `department_label` names it in messages ("Project");
 	  department_map: the dimension's value -> QuickBooks Department.
+	- stock_journals: how stock and cost of goods postings are sent (mapping.stock): "" (not sent), "Per voucher"
+	  or "Daily summary".
 	- sales_discount_accounting: Selling Settings > Enable Discount Accounting. None = infer it per document from
 	  the presence of item discount accounts / an additional discount account. (ERPNext 15 has no discount
 	  accounting on purchases: Purchase Invoices always post net amounts.)
@@ -96,6 +98,7 @@ class MappingContext:
 	department_field: str | None = None
 	department_label: str = ""
 	department_map: Mapping[str, QBOListRef] = field(default_factory=dict)
+	stock_journals: str = ""
 
 	def __post_init__(self) -> None:
 		country = (self.qbo_country or "").strip().upper()

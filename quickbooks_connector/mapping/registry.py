@@ -17,8 +17,9 @@ from quickbooks_connector.constants import (
 	SYNC_PAYMENT_ENTRY,
 	SYNC_PURCHASE_INVOICE,
 	SYNC_SALES_INVOICE,
+	SYNC_STOCK_JOURNALS,
 )
-from quickbooks_connector.mapping import journal, payment, purchase, sales
+from quickbooks_connector.mapping import journal, payment, purchase, sales, stock
 from quickbooks_connector.mapping.context import MappingContext
 from quickbooks_connector.mapping.payload import QBOPayload
 from quickbooks_connector.mapping.refs import Dependencies, Refs
@@ -64,6 +65,8 @@ class PushedType:
 	- writes: every QuickBooks entity it may write, with how a cancel undoes it, in the order a cancel undoes them
 	  (payments first: QuickBooks removes nothing that payments are applied to).
 	- has_returns: ERPNext returns of this type (is_return) are pushed too, after the documents they return.
+	- refreshable: ERPNext may change what the document posts after its submit (stock re-posts, a day's stock
+	  summary); sync.refresh updates its one QuickBooks record in place to match.
 	"""
 
 	doctype: str
@@ -73,6 +76,7 @@ class PushedType:
 	linked_as: str
 	writes: tuple[tuple[str, str], ...]
 	has_returns: bool = False
+	refreshable: bool = False
 
 	@property
 	def entities(self) -> tuple[str, ...]:
@@ -90,8 +94,15 @@ PUSHED_TYPES: tuple[PushedType, ...] = (
 		settings_switch=SYNC_SALES_INVOICE,
 		push_order=0,
 		linked_as="Invoice",
-		# a POS return refunded at once is a RefundReceipt ([U] whether the API voids one: it is deleted)
-		writes=(("Payment", VOID), ("Invoice", VOID), ("CreditMemo", DELETE), ("RefundReceipt", DELETE)),
+		# a POS return refunded at once is a RefundReceipt ([U] whether the API voids one: it is deleted); an
+		# invoice that updates stock has a JournalEntry of its stock postings
+		writes=(
+			("Payment", VOID),
+			("Invoice", VOID),
+			("CreditMemo", DELETE),
+			("RefundReceipt", DELETE),
+			("JournalEntry", DELETE),
+		),
 		has_returns=True,
 	),
 	PushedType(
@@ -126,6 +137,20 @@ PUSHED_TYPES: tuple[PushedType, ...] = (
 		push_order=3,  # after the invoices and payments its rows settle
 		linked_as="JournalEntry",
 		writes=(("Payment", VOID), ("BillPayment", VOID), ("JournalEntry", DELETE)),
+	),
+	# stock and cost of goods (perpetual inventory): a journal per voucher, or per day (mapping.stock)
+	*(
+		PushedType(
+			doctype=doctype,
+			mapper=stock,
+			settings_switch=SYNC_STOCK_JOURNALS,
+			push_order=4,
+			linked_as="JournalEntry",
+			writes=(("JournalEntry", DELETE),),
+			has_returns=doctype in (stock.DELIVERY_NOTE, stock.PURCHASE_RECEIPT),
+			refreshable=True,
+		)
+		for doctype in (*stock.VOUCHER_DOCTYPES, stock.SUMMARY_DOCTYPE)
 	),
 )
 PUSHED_DOCTYPES: tuple[str, ...] = tuple(pushed.doctype for pushed in PUSHED_TYPES)

@@ -20,8 +20,9 @@ and amounts as the GL:
 - A POS return that pays its whole total back from one account -> RefundReceipt from that account (refunds.py); one
   refunded in part or through several accounts is refused with the reason.
 Not mapped (Skip with the reason): internal-customer transfers, sales of fixed assets (the asset disposal entries
-are not in the invoice). Stock entries of invoices that update stock (cost of goods
-sold) belong to the stock ledger, which the connector does not push, like Delivery Notes.
+are not in the invoice). The stock and cost of goods postings of an invoice that updates stock are a JournalEntry
+companion (followup "stock", see stock.py) when stock postings are sent per voucher, part of the day's summary
+otherwise.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
+from quickbooks_connector.mapping import stock
 from quickbooks_connector.mapping import taxes as tax
 from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef
 from quickbooks_connector.mapping.dimensions import Tags, tags_of
@@ -84,6 +86,7 @@ def plan(doc: Mapping, ctx: MappingContext) -> Plan | Skip:
 	resolved = [_resolve(line, draft.accounts, draft.codes) for line in draft.lines]
 	payments = _pos_payments(doc, draft.accounts, draft.problems)
 	refund = _pos_refund(doc, draft.erp_total, draft.accounts, draft.problems)
+	stock.check_invoice(doc, ctx, draft.accounts, draft.problems)
 	draft.report_gaps()
 	txn_tax_code = _txn_tax_code(doc, ctx, draft.problems)
 	return draft.finish(
@@ -136,7 +139,7 @@ def build_followups(
 	planned: Plan, doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str
 ) -> list[QBOPayload]:
 	if planned.entity == REFUND_RECEIPT:
-		return []
+		return stock.invoice_companions(doc, ctx, refs)
 	customer_id = refs.require_party()
 	currency = currency_fields(planned.currency, planned.exchange_rate, ctx)
 	# on the invoice's receivable, or QuickBooks would settle it from its default A/R account
@@ -167,7 +170,7 @@ def build_followups(
 			**planned.department,
 		}
 		followups.append(QBOPayload("Payment", body, None, amount, key=f"pos-payment-{number}"))
-	return followups
+	return followups + stock.invoice_companions(doc, ctx, refs)
 
 
 def build_credit_application(

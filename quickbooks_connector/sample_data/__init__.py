@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from quickbooks_connector.mapping import SUPPORTED_DOCTYPES
+from quickbooks_connector.mapping.stock import GL_ROWS, reads_gl_rows
 
 ERPNEXT = Path(__file__).resolve().parent / "erpnext"
 
@@ -106,9 +107,19 @@ def load(folder: Path = ERPNEXT) -> SampleData:
 
 
 def pushed(document: Mapping) -> bool:
-	"""Whether the connector pushes this document today: a doctype of `mapping.SUPPORTED_DOCTYPES` (Sales Invoice,
-	Purchase Invoice, Payment Entry, Journal Entry, refunds included). Stock documents are issue 11's work."""
+	"""Whether the connector pushes this document: a doctype of `mapping.SUPPORTED_DOCTYPES` (Sales Invoice,
+	Purchase Invoice, Payment Entry, Journal Entry, refunds included, and the stock documents)."""
 	return document.get("doctype") in SUPPORTED_DOCTYPES
+
+
+def as_posted(document: Mapping, gl_entries: list[dict], chart: list[dict]) -> dict:
+	"""The document as the app's port hands it to the mapping: one whose stock postings are sent (mapping.stock)
+	carries its GL rows as `gl_entries`, each with its account's `account_type`."""
+	posted = dict(document)
+	if reads_gl_rows(document):
+		types = {account["name"]: account.get("account_type") or "" for account in chart}
+		posted[GL_ROWS] = [{**row, "account_type": types.get(row["account"], "")} for row in gl_entries]
+	return posted
 
 
 def _snapshots(masters: dict[str, Any]) -> list[Snapshot]:

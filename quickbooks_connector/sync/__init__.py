@@ -4,6 +4,7 @@ from quickbooks_connector.sync.engine import PushEngine, ResyncRefused, SyncPoli
 from quickbooks_connector.sync.memory import MemoryPort
 from quickbooks_connector.sync.port import DocumentBusy, DocumentNotFound, SyncPort
 from quickbooks_connector.sync.records import ErrorKind, Status, SyncRecord
+from quickbooks_connector.sync.refresh import refresh
 
 __all__ = [
 	"DocumentBusy",
@@ -16,4 +17,5 @@ __all__ = [
 	"SyncPolicy",
 	"SyncPort",
 	"SyncRecord",
+	"refresh",
 ]

@@ -7,7 +7,8 @@ import pytest
 
 from quickbooks_connector.mapping import QBOPayload, Skip, is_ours, plan
 from quickbooks_connector.mapping.money import money
-from quickbooks_connector.sample_data import pushed
+from quickbooks_connector.mapping.stock import COMPANION, PER_VOUCHER, VOUCHER_DOCTYPES
+from quickbooks_connector.sample_data import as_posted, pushed
 
 from .support import (
 	PARTY,
@@ -24,9 +25,23 @@ from .support import (
 )
 
 # Which sample documents these tests push: those of the doctypes the connector pushes (mapping.SUPPORTED_DOCTYPES,
-# refunds included; sample_data.pushed). Stock documents are issue 11's work.
-LABELS = sorted(label for label, document in samples().documents.items() if pushed(document))
-NOT_PUSHED = sorted(set(samples().documents) - set(LABELS))
+# refunds and stock documents included; sample_data.pushed), stock postings per voucher. A Landed Cost Voucher posts
+# nothing of its own (its receipt is re-posted: pr_purchase_receipt_after_landed_cost), so it is not among them.
+LANDED_COST = "lcv_landed_cost"
+LABELS = sorted(
+	label for label, document in samples().documents.items() if pushed(document) and label != LANDED_COST
+)
+NOT_PUSHED = sorted(set(samples().documents) - set(LABELS) - {LANDED_COST})
+
+
+def context(label: str, **changes):
+	return us_context(label, stock_journals=PER_VOUCHER, **changes)
+
+
+def posted(label: str) -> dict:
+	"""The sample document as the app's port hands it over: with its GL rows where its stock postings are sent."""
+	fixture = load(f"transactions/{label}.json")
+	return as_posted(fixture["doc"], fixture.get("gl_entries") or [], samples().chart)
 
 
 def party_accounts(document: dict) -> set[str]:
@@ -34,58 +49,51 @@ def party_accounts(document: dict) -> set[str]:
 		return {row["account"] for row in document["accounts"] if row.get("party")}
 	if document["doctype"] == "Payment Entry":
 		return {document["paid_from"] if document["payment_type"] == "Receive" else document["paid_to"]}
+	if document["doctype"] in VOUCHER_DOCTYPES:
+		return set()
 	return {document.get("debit_to") or document["credit_to"]}
 
 
-def stock_accounts(label: str) -> tuple[str, set[str]]:
-	"""The perpetual-inventory posting of a Sales Invoice that updates stock: ERPNext moves the stock value of its
-	stock ledger entries out of the company's inventory account into each line's expense (cost of goods sold)
-	account. The connector does not push stock postings yet (issue 11), so QuickBooks books the invoice without
-	them. ("", set()) for every other document."""
-	document = samples().documents[label]
-	if document["doctype"] != "Sales Invoice" or not document.get("update_stock"):
-		return "", set()
-	company = samples().masters_for(document).company
-	return company["default_inventory_account"], {row["expense_account"] for row in document["items"]}
+def stock_journals(resolved: Resolved) -> list[QBOPayload]:
+	"""The stock journal an invoice that updates stock sends after itself."""
+	return [extra for extra in resolved.followups if extra.key == COMPANION]
 
 
 @pytest.mark.parametrize("label", LABELS)
 def test_quickbooks_books_what_the_erpnext_gl_shows(label):
 	fixture = load(f"transactions/{label}.json")
-	ctx = us_context(label)
-	resolved = Resolved(fixture["doc"], ctx)
+	ctx = context(label)
+	resolved = Resolved(posted(label), ctx)
 	tax_accounts = ctx.tax_accounts if fixture["doctype"] == "Sales Invoice" else set()
 	expected = gl_net(fixture, party_accounts(fixture["doc"]), tax_accounts)
 
-	inventory, cost_accounts = stock_accounts(label)
-	if inventory:
-		stock_value = sum(money(row["stock_value_difference"]) for row in fixture["stock_ledger_entries"])
-		assert stock_value, "an invoice that updates stock moves stock value"
-		assert expected.pop(inventory) == stock_value
-		assert sum(expected.pop(account) for account in cost_accounts) == -stock_value
-
-	assert resolved.ledger().nonzero() == expected
+	ledger = resolved.ledger(*resolved.prerequisites, resolved.payload, *stock_journals(resolved))
+	assert ledger.nonzero() == expected
 
 
 @pytest.mark.parametrize("label", LABELS)
 def test_every_fixture_payload_follows_quickbooks_rules(label):
 	fixture = load(f"transactions/{label}.json")
-	for ctx in (us_context(label), global_context(label)):
-		resolved = Resolved(fixture["doc"], ctx)
+	for ctx in (context(label), global_context(label, stock_journals=PER_VOUCHER)):
+		resolved = Resolved(posted(label), ctx)
 		assert isinstance(resolved.payload, QBOPayload)
-		assert_qbo_rules(resolved.payload, ctx)
-		assert is_ours(resolved.payload.body, fixture["doctype"], fixture["doc"]["name"])
+		for payload in (resolved.payload, *stock_journals(resolved)):
+			assert_qbo_rules(payload, ctx)
+			assert is_ours(payload.body, fixture["doctype"], fixture["doc"]["name"])
 
 
 @pytest.mark.parametrize("label", LABELS)
 def test_expected_total_is_what_the_party_account_moves(label):
 	"""erp_total (in document currency) is the party-account amount of the GL, which the engine compares with
-	QuickBooks' TotalAmt."""
+	QuickBooks' TotalAmt; a journal's is its debits, as QuickBooks answers them."""
 	fixture = load(f"transactions/{label}.json")
 	document = fixture["doc"]
-	resolved = Resolved(document, us_context(label))
-	if document["doctype"] == "Journal Entry":  # QuickBooks answers a journal entry's debits as its TotalAmt
+	resolved = Resolved(posted(label), context(label))
+	if document["doctype"] == "Journal Entry":
 		assert resolved.payload.erp_total == money(document["total_debit"])
+		return
+	if document["doctype"] in VOUCHER_DOCTYPES:
+		assert resolved.payload.erp_total == sum(money(row["debit"]) for row in fixture["gl_entries"])
 		return
 	party_rows = [row for row in fixture["gl_entries"] if row["account"] in party_accounts(document)]
 	moved = sum(
@@ -94,32 +102,34 @@ def test_expected_total_is_what_the_party_account_moves(label):
 	assert float(resolved.payload.erp_total) == pytest.approx(moved)
 
 
-@pytest.mark.parametrize("label", NOT_PUSHED)
-def test_every_other_sample_document_is_skipped_with_a_reason(label):
-	"""Stock documents are not pushed: the sync record says why."""
-	document = samples().documents[label]
-	skip = plan(document, us_context(label))
-	assert isinstance(skip, Skip)
-	assert document["name"] in skip.reason and "connector" in skip.reason
-
-
-def test_every_sample_document_is_covered():
-	assert set(LABELS) | set(NOT_PUSHED) == set(samples().documents)
+def test_every_sample_document_is_pushed():
+	"""Every sample document is of a doctype the connector pushes; the landed cost voucher's record says where its
+	cost went."""
+	assert NOT_PUSHED == []
+	assert set(LABELS) | {LANDED_COST} == set(samples().documents)
 	assert {samples().documents[label]["doctype"] for label in LABELS} == {
 		"Sales Invoice",
 		"Purchase Invoice",
 		"Payment Entry",
 		"Journal Entry",
-	}
+		*VOUCHER_DOCTYPES,
+	} - {"Landed Cost Voucher"}
 	assert {"pe_refund_from_supplier", "pe_refund_to_customer"} <= set(LABELS), "refunds are pushed"
+	skip = plan(posted(LANDED_COST), context(LANDED_COST))
+	assert isinstance(skip, Skip)
+	assert "MAT-LCV-2026-00002" in skip.reason and "Purchase Receipt MAT-PRE-2026-00002" in skip.reason
 
 
-def test_an_invoice_that_updates_stock_is_booked_without_its_stock_posting():
-	"""Known gap (issue 11): ERPNext also moves 25.00 from Stock In Hand to Cost of Goods Sold; QuickBooks gets the
-	invoice only (receivable, income, tax)."""
-	resolved = Resolved(load("transactions/si_update_stock.json")["doc"], us_context("si_update_stock"))
+def test_an_invoice_that_updates_stock_sends_its_stock_posting_as_a_journal_of_its_own():
+	"""The Invoice books receivable, income and tax; its companion journal moves 25.00 from Stock In Hand to Cost of
+	Goods Sold, what ERPNext's GL shows besides."""
+	resolved = Resolved(posted("si_update_stock"), context("si_update_stock"))
 	assert resolved.ledger().nonzero() == as_decimals({"Sales - WP": -40.00, TAX: -3.30, PARTY: 43.30})
-	assert stock_accounts("si_update_stock") == ("Stock In Hand - WP", {"Cost of Goods Sold - WP"})
+	(journal,) = stock_journals(resolved)
+	assert journal.entity == "JournalEntry"
+	assert resolved.ledger(journal).nonzero() == as_decimals(
+		{"Cost of Goods Sold - WP": 25.00, "Stock In Hand - WP": -25.00}
+	)
 
 
 def test_second_batch_documents_map_with_the_second_chart():

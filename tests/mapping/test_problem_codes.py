@@ -27,7 +27,9 @@ from quickbooks_connector.mapping.errors import (
 	render,
 	render_all,
 )
+from quickbooks_connector.mapping.stock import DAILY_SUMMARY, PER_VOUCHER
 from quickbooks_connector.qbo import errors as qbo
+from quickbooks_connector.sample_data import as_posted
 from quickbooks_connector.sync import settings_rules
 from quickbooks_connector.sync.engine import SyncPolicy
 from quickbooks_connector.sync.explain import explain
@@ -292,6 +294,9 @@ def contexts(label: str) -> list:
 		replace(us, multicurrency=False),
 		replace(us, qbo_home_currency="CAD"),
 		replace(us, round_off_account=None, default_bank_account=None),
+		replace(us, stock_journals=PER_VOUCHER),
+		replace(us, stock_journals=PER_VOUCHER, account_map={}),
+		replace(us, stock_journals=DAILY_SUMMARY),
 		global_context(label),
 		global_context(label, tax_code_map={}, exempt_tax_code=None),
 		global_context(label, exempt_tax_code=None, account_map={}),
@@ -310,6 +315,7 @@ def variants(document: dict) -> list[dict]:
 		{"payment_type": "Receive", "party_type": None},
 		{"doctype": "POS Invoice"},
 		{"doctype": "Journal Entry"},
+		{"doctype": "Material Request"},
 	]
 	return [document, *({**copy.deepcopy(document), **edit} for edit in edits)]
 
@@ -317,6 +323,7 @@ def variants(document: dict) -> list[dict]:
 def sample_problems() -> list[Problem]:
 	found = []
 	for label, document in samples().documents.items():
+		document = as_posted(document, samples().gl_entries[label], samples().chart)
 		for ctx in contexts(label):
 			for variant in variants(document):
 				found.extend(provoked(variant, ctx))

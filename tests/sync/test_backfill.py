@@ -4,12 +4,18 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from quickbooks_connector.mapping.money import money
+from quickbooks_connector.mapping.stock import LANDED_COST_VOUCHER
 from quickbooks_connector.sync import MemoryPort, Status
 from quickbooks_connector.sync.records import SyncRecord
 
 
 def all_fixture_refs(world) -> list[tuple[str, str]]:
 	return [(doc["doctype"], doc["name"]) for doc in world.fixtures.documents]
+
+
+def expected_status(doctype: str) -> Status:
+	"""A landed cost voucher posts nothing of its own (ERPNext re-posts its receipt): Skipped, with the reason."""
+	return Status.SKIPPED if doctype == LANDED_COST_VOUCHER else Status.SYNCED
 
 
 def test_backfill_syncs_everything_in_dependency_order(world):
@@ -19,7 +25,7 @@ def test_backfill_syncs_everything_in_dependency_order(world):
 	)
 
 	assert {record.name: record.status for record in records} == {
-		name: Status.SYNCED for _, name in all_fixture_refs(world)
+		name: expected_status(doctype) for doctype, name in all_fixture_refs(world)
 	}
 	assert progress[-1] == (len(records), len(records))
 	balances = {invoice["DocNumber"]: money(invoice["Balance"]) for invoice in world.held("Invoice")}
@@ -45,7 +51,7 @@ def test_second_backfill_creates_nothing(world):
 
 	again = world.engine.push_many(all_fixture_refs(world))
 
-	assert all(record.status == Status.SYNCED for record in again)
+	assert all(record.status == expected_status(record.doctype) for record in again)
 	assert len(world.held("Invoice")) + len(world.held("Payment")) == count
 
 

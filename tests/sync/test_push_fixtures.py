@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from quickbooks_connector.demo import push_all
 from quickbooks_connector.mapping.money import money
+from quickbooks_connector.mapping.stock import LANDED_COST_VOUCHER, VOUCHER_DOCTYPES
 from quickbooks_connector.sample_data import SampleData, load, pushed
 from quickbooks_connector.sync import Status
 
@@ -56,12 +57,17 @@ def settlements(samples: SampleData) -> dict[str, dict[bool, Decimal]]:
 def test_every_fixture_is_synced_once_with_erpnext_totals(world):
 	records = push_all(world.engine, world.fixtures)
 	for record in records:
+		if record.doctype == LANDED_COST_VOUCHER:  # posts nothing itself: ERPNext re-posts its receipt
+			assert record.status == Status.SKIPPED and "MAT-PRE-2026-00002" in record.error
+			continue
 		assert record.status == Status.SYNCED, (record.name, record.error)
 		assert not record.total_mismatch, record.error
 		held = world.client.read(record.qbo_entity, record.qbo_id)
 		doc = world.doc(record.name)
 		if doc["doctype"] == "Journal Entry":  # QuickBooks answers a journal entry's debits as its TotalAmt
 			expected = money(doc["total_debit"])
+		elif doc["doctype"] in VOUCHER_DOCTYPES:  # a stock journal: the voucher's GL debits
+			expected = sum(money(row["debit"]) for row in world.fixtures.gl_entries[record.name])
 		else:
 			expected = party_account_amount(doc, world.fixtures.gl_entries[record.name])
 		assert money(held["TotalAmt"]) == expected
@@ -77,7 +83,7 @@ def test_open_balances_in_quickbooks_match_erpnext_outstanding(world):
 	records = {record.name: record for record in push_all(world.engine, world.fixtures)}
 	unexplained = []
 	for doc in world.fixtures.documents:
-		if doc["doctype"] in ("Payment Entry", "Journal Entry"):
+		if doc["doctype"] in ("Payment Entry", "Journal Entry", *VOUCHER_DOCTYPES):
 			continue
 		name, outstanding = doc["name"], abs(money(doc["outstanding_amount"]))
 		total = party_account_amount(doc, world.fixtures.gl_entries[name])
