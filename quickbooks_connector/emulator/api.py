@@ -218,6 +218,7 @@ class AccountingAPI:
 			"FileName": body.get("FileName") or content["filename"] or "attachment",
 			"ContentType": body.get("ContentType") or content["content_type"],
 		}
+		attachments.check_file(file_fields["FileName"], file_fields["ContentType"], len(data))
 		if body.get("Id"):
 			obj = entities.update(ctx, "Attachable", {**body, **file_fields, "sparse": True})
 		else:

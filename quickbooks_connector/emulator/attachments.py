@@ -12,7 +12,15 @@
   <id>``) and ``TempDownloadUri``, a link valid for ``DOWNLOAD_TTL`` seconds; ``GET /download/<id>`` answers that
   link as ``text/plain`` and the link itself answers the bytes without authentication, as Intuit's do.
 
-Simplifications: no content-type allow-list or 100 MB limit is enforced; thumbnails are not made.
+* A file is at most ``MAX_FILE_SIZE`` (100 MB) and of a type QuickBooks accepts (``FILE_TYPES``: by the file
+  name's extension, or by its content type when the name has none); otherwise its pair answers fault 2010 in its
+  slot [U: Intuit documents the limit and the list for its user interface, not the API's fault code or text].
+* Attachments of a record are listed with ``select * from Attachable where AttachableRef.EntityRef.Type =
+  'Invoice' and AttachableRef.EntityRef.value = '95'`` (query.py). Deleting the record leaves its Attachables in
+  the attachment list, referring to it [U: as QuickBooks' user interface does; the API's behaviour is not
+  documented], so whoever deletes a transaction deletes its attachments first if they should go too.
+
+Simplifications: thumbnails are not made; a file's content is not checked against its declared type.
 """
 
 from __future__ import annotations
@@ -43,6 +51,29 @@ ATTACHABLE_LIMITS = {
 	"Long": 100,
 }
 _SECRET = secrets.token_bytes(32)
+MAX_FILE_SIZE = 100 * 1024 * 1024
+# Extension -> content type of the files QuickBooks takes [U: the list Intuit gives for its attachment list].
+FILE_TYPES = {
+	"ai": "application/postscript",
+	"csv": "text/csv",
+	"doc": "application/msword",
+	"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	"eps": "application/postscript",
+	"gif": "image/gif",
+	"jpeg": "image/jpeg",
+	"jpg": "image/jpeg",
+	"ods": "application/vnd.oasis.opendocument.spreadsheet",
+	"pages": "application/vnd.apple.pages",
+	"pdf": "application/pdf",
+	"png": "image/png",
+	"rtf": "text/rtf",
+	"tif": "image/tiff",
+	"tiff": "image/tiff",
+	"txt": "text/plain",
+	"xls": "application/vnd.ms-excel",
+	"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	"xml": "text/xml",
+}
 
 
 def prepare_attachable(ctx: WriteContext, body: dict[str, Any], existing: dict | None) -> dict[str, Any]:
@@ -77,6 +108,21 @@ def prepare_attachable(ctx: WriteContext, body: dict[str, Any], existing: dict |
 			content.setdefault(field, existing.get(field))
 		content["Size"] = existing["Size"]
 	return content
+
+
+def check_file(file_name: str, content_type: str, size: int) -> None:
+	"""QuickBooks' limits on an uploaded file: its size and its type."""
+	if size > MAX_FILE_SIZE:
+		raise faults.invalid_property(
+			f"The file is {size} bytes; QuickBooks takes files of at most {MAX_FILE_SIZE} bytes (100 MB)",
+			"file_content",
+		)
+	extension = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+	known = extension in FILE_TYPES if extension else content_type.lower() in FILE_TYPES.values()
+	if not known:
+		raise faults.invalid_property(
+			f"QuickBooks does not take files of type {extension or content_type!r}", "FileName"
+		)
 
 
 def present(obj: dict[str, Any], realm_id: str, base_url: str, now: float) -> dict[str, Any]:

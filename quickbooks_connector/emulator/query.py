@@ -5,7 +5,9 @@ Supported, as in QBO: ``SELECT * | COUNT(*) FROM Entity [WHERE p op v [AND ...]]
 operator list, but a widely used client's sandbox tests rely on it); keywords and entity names
 case-insensitive; strings in single quotes with ``\\'`` escapes; booleans bare; nested properties
 (``MetaData.LastUpdatedTime``, ``CustomerRef``, ``PrimaryEmailAddr``: a reference or an e-mail/phone object
-compares by its value); STARTPOSITION 1-based, MAXRESULTS default 100 and at most 1000; name lists return only
+compares by its value; ``AttachableRef.EntityRef.Type`` / ``.value``, Intuit's documented way to list the
+attachments of a record, match when any of the Attachable's references does [U: whether two conditions must hold
+on the same reference]); STARTPOSITION 1-based, MAXRESULTS default 100 and at most 1000; name lists return only
 active rows unless the query filters on ``Active``. Anything else (OR, JOIN, Line fields...) is fault 4000.
 Responses: ``{"Entity": [...], "startPosition", "maxResults"}``, ``{"totalCount": n}`` for COUNT, ``{}`` when
 nothing matches.
@@ -338,39 +340,63 @@ def _all_of(tests: list[Predicate]) -> Predicate:
 
 
 def _predicate(condition: Condition) -> Predicate:
+	value_of = _accessor(condition.path)
+	test = _value_test(condition)
+
+	def holds(obj: dict[str, Any]) -> bool:
+		value = value_of(obj)
+		if isinstance(value, _Several):  # a path through a list (AttachableRef): any element may match
+			return any(test(item) for item in value)
+		return test(value)
+
+	return holds
+
+
+def _value_test(condition: Condition) -> Callable[[Any], bool]:
 	path, operator, values = condition.path, condition.operator, condition.values
-	value_of = _accessor(path)
 	if operator == "like":
 		parts = re.split("(%)", values[0])
 		pattern = re.compile(
 			"".join(".*" if p == "%" else re.escape(p) for p in parts), re.IGNORECASE | re.DOTALL
 		)
-		return lambda obj: isinstance(value := value_of(obj), str) and pattern.fullmatch(value) is not None
+		return lambda value: isinstance(value, str) and pattern.fullmatch(value) is not None
 	if operator == "=" and isinstance(values[0], bool):
-		return lambda obj: value_of(obj) is values[0]  # the common "Active = true"
+		return lambda value: value is values[0]  # the common "Active = true"
 	if operator == "in":
-		return lambda obj: any(_compare(value_of(obj), "=", literal, path) for literal in values)
+		return lambda value: any(_compare(value, "=", literal, path) for literal in values)
 	if operator == "!=":
-		return lambda obj: value_of(obj) is not None and not _compare(value_of(obj), "=", values[0], path)
-	return lambda obj: _compare(value_of(obj), operator, values[0], path)
+		return lambda value: value is not None and not _compare(value, "=", values[0], path)
+	return lambda value: _compare(value, operator, values[0], path)
+
+
+class _Several(tuple):
+	"""The values a dotted path reaches through a list, one per element."""
 
 
 def _accessor(path: str) -> Callable[[dict[str, Any]], Any]:
-	"""A function reading ``path`` from an object; a reference/e-mail/phone object reads as its value."""
+	"""A function reading ``path`` from an object; a reference/e-mail/phone object reads as its value. A dotted
+	path goes through lists (``AttachableRef.EntityRef.Type``: one value per reference) and matches keys without
+	regard to case where the exact key is missing (Intuit's examples spell ``EntityRef.Type``, objects ``type``)."""
 	keys = path.split(".")
 	if len(keys) == 1:
 		key = keys[0]
 		return lambda obj: _unwrapped(obj.get(key))
 
-	def value_of(obj: dict[str, Any]) -> Any:
-		value: Any = obj
-		for key in keys:
+	def read(value: Any, rest: list[str]) -> Any:
+		for index, key in enumerate(rest):
+			if isinstance(value, list):
+				return _Several(read(item, rest[index:]) for item in value)
 			if not isinstance(value, dict):
 				return None
-			value = value.get(key)
+			value = value[key] if key in value else _folded(value, key)
 		return _unwrapped(value)
 
-	return value_of
+	return lambda obj: read(obj, keys)
+
+
+def _folded(obj: dict[str, Any], key: str) -> Any:
+	folded = key.casefold()
+	return next((value for name, value in obj.items() if name.casefold() == folded), None)
 
 
 def _unwrapped(value: Any) -> Any:
@@ -431,6 +457,8 @@ def _epoch(text: str) -> float | None:
 
 
 def _sort_key(value: Any, path: str) -> tuple[int, Any]:
+	if isinstance(value, _Several):
+		value = value[0] if value else None
 	if value is None:
 		return (0, 0)
 	if isinstance(value, bool | int | Decimal):

@@ -10,6 +10,7 @@ Call `valid_tokens()` in the thread that owns the token store before handing the
 that they find good tokens and never need the store (a Frappe store needs the job's own database connection).
 """
 
+import hashlib
 import json
 import logging
 import re
@@ -207,6 +208,44 @@ class QBOClient:
 			raise ValueError(f"not a report name: {name!r}")
 		sent = {key: _report_param(value) for key, value in params.items() if value is not None}
 		return self._call(_Request("GET", f"/reports/{name}", sent))
+
+	def upload(
+		self,
+		entity: str,
+		qbo_id: str,
+		filename: str,
+		content_type: str,
+		content: bytes,
+		note: str = "",
+		request_id: str | None = None,
+	) -> dict[str, Any]:
+		"""Attach a file to a record (multipart `/upload`): the Attachable QuickBooks made. The body is the same
+		bytes on every retry (its boundary derives from its content), as a repeated `request_id` needs."""
+		_path(entity)
+		request_id = request_id or uuid.uuid4().hex
+		if len(request_id) > MAX_REQUEST_ID_LENGTH:
+			raise ValueError(f"request_id must be at most {MAX_REQUEST_ID_LENGTH} characters")
+		metadata = {
+			"AttachableRef": [{"EntityRef": {"type": entity, "value": qbo_id}, "IncludeOnSend": False}],
+			"FileName": filename,
+			"ContentType": content_type,
+			**({"Note": note} if note else {}),
+		}
+		body, boundary = _multipart(_dumps(metadata), filename, content_type, content)
+		request = _Request(
+			"POST",
+			"/upload",
+			{"requestid": request_id},
+			body,
+			content_type=f"multipart/form-data; boundary={boundary}",
+		)
+		answers = self._call(request).get("AttachableResponse") or [{}]
+		fault = fault_in(answers[0])
+		if fault:
+			raise error_from_fault(fault, intuit_tid=self.last_intuit_tid)
+		if "Attachable" not in answers[0]:
+			raise ServerError("QuickBooks answered the upload without an Attachable", status=200)
+		return answers[0]["Attachable"]
 
 	# -- queries ------------------------------------------------------------------------------------------
 
@@ -499,6 +538,26 @@ def _batch_result(op: BatchOperation, item: dict[str, Any] | None, tid: str | No
 		return BatchResult(op.operation, op.entity, ok=False, error=error, intuit_tid=tid)
 	data = item.get("QueryResponse", {}) if op.operation == "query" else item.get(op.entity)
 	return BatchResult(op.operation, op.entity, ok=True, data=data, intuit_tid=tid)
+
+
+def _multipart(metadata: bytes, filename: str, content_type: str, content: bytes) -> tuple[bytes, str]:
+	"""The `/upload` body (parts `file_metadata_01` and `file_content_01`) and its boundary."""
+	boundary = "qbc" + hashlib.sha256(metadata + content).hexdigest()[:40]
+	while boundary.encode() in content or boundary.encode() in metadata:
+		boundary = "qbc" + hashlib.sha256(boundary.encode()).hexdigest()[:40]
+	safe_name = re.sub(r'[\x00-\x1f"\\]', "_", filename)
+	safe_type = re.sub(r"[\x00-\x1f]", "", content_type)
+	head = (
+		f"--{boundary}\r\n"
+		'Content-Disposition: form-data; name="file_metadata_01"\r\n'
+		"Content-Type: application/json; charset=UTF-8\r\n\r\n"
+	).encode()
+	content_head = (
+		f"\r\n--{boundary}\r\n"
+		f'Content-Disposition: form-data; name="file_content_01"; filename="{safe_name}"\r\n'
+		f"Content-Type: {safe_type}\r\n\r\n"
+	).encode()
+	return head + metadata + content_head + content + f"\r\n--{boundary}--\r\n".encode(), boundary
 
 
 def _report_param(value: Any) -> str:

@@ -17,7 +17,8 @@ are unapplied first, as ERPNext unlinks them when the document is cancelled.
 
 Dependencies come first: the party and items are found or created (`Resolver`), and documents a return or payment
 refers to are pushed before it. Companion records (a payment's deduction journal before it, a credit memo's
-application after it) are tracked in `record.related` so a retry resumes where it stopped.
+application after it) are tracked in `record.related` so a retry resumes where it stopped. The document's PDF, when
+the policy asks for it, is attached after the push (sync.attachments); its failure leaves the record Synced.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from quickbooks_connector.qbo.errors import (
 	ThrottledError,
 )
 from quickbooks_connector.sync import history, lookup
+from quickbooks_connector.sync.attachments import PDF_KEY, PdfAttachments
 from quickbooks_connector.sync.bulk_resolve import BulkResolver
 from quickbooks_connector.sync.explain import explain
 from quickbooks_connector.sync.idempotency import payload_hash, request_id
@@ -76,6 +78,8 @@ class SyncPolicy:
 
 	start_date: date | None = None
 	enabled_doctypes: frozenset[str] = frozenset(mapping.SUPPORTED_DOCTYPES)
+	# Document types whose PDF is attached to their QuickBooks record (sync.attachments)
+	attach_pdf: frozenset[str] = frozenset()
 
 	def skip_reason(self, doc: dict, manual: bool) -> str | None:
 		"""`skip_problem` in English."""
@@ -193,6 +197,15 @@ class PushEngine:
 		self.batch_pipeline = batch_pipeline
 		self.resolver = Resolver(client, port, ctx, realm_id)
 		self.bulk_resolver = BulkResolver(self.resolver)
+		self.attachments = PdfAttachments(
+			client,
+			port,
+			self.policy.attach_pdf,
+			self._request_id,
+			self._recorded,
+			clock,
+			settle_seconds,
+		)
 
 	# Public API -----------------------------------------------------------------------------------------------
 
@@ -282,6 +295,8 @@ class PushEngine:
 	def _push(self, doctype: str, name: str, manual: bool, chain: tuple) -> SyncRecord:
 		with self.port.lock(doctype, name):
 			record = self.port.get_record(doctype, name) or SyncRecord(doctype, name)
+			if self.attachments.follow_up(record):  # a Synced document whose PDF is still to be attached
+				self.port.save_record(record)
 			if record.status in (Status.SYNCED, Status.VOIDED) or self._still_settling(record):
 				return record
 			self._begin_attempt(record)
@@ -308,6 +323,7 @@ class PushEngine:
 			self._adopt(record, self._create_main(record, payload))
 		finish(planned, refs, record.qbo_id, steps)
 		self._succeed(record)
+		self.attachments.attach(record)  # never fails the push: a PDF not attached is a note on the record
 
 	def _skip_reason(self, doc: dict, manual: bool) -> Problem | None:
 		if doc.get("docstatus") == 2:
@@ -583,6 +599,7 @@ class PushEngine:
 			)
 			record.error, record.error_kind, record.outcome_unknown = _told(record, [nothing]), None, False
 			return
+		self.attachments.remove(record)  # before the record it is attached to
 		for entity, row in live:
 			self._remove(entity, row["Id"], record)
 		record.related.clear()
@@ -609,7 +626,7 @@ class PushEngine:
 			self.client, entities, doc.get("posting_date"), record.doctype, record.name
 		)
 		seen = {(entity, row["Id"]) for entity, row in found}
-		known = [ref.split(":", 1) for ref in record.related.values()]
+		known = [ref.split(":", 1) for key, ref in record.related.items() if key != PDF_KEY]
 		if record.qbo_id and record.qbo_entity:
 			known.append([record.qbo_entity, record.qbo_id])
 		for entity, qbo_id in known:  # named on the record but not found by date (edited in QuickBooks, say)
@@ -898,7 +915,9 @@ class PushEngine:
 		if result.ok:
 			record.outcome_unknown = False
 			self._take_answer(record, result.data)
-			if mapping.build_followups(item.planned, item.refs, record.qbo_id):
+			if mapping.build_followups(item.planned, item.refs, record.qbo_id) or self.attachments.wanted(
+				record
+			):
 				self.port.save_record(record)
 				item.record = self.push(record.doctype, record.name)  # finishes the companions one by one
 				return False

@@ -20,6 +20,8 @@ class MemoryPort:
 		self.links: dict[tuple[str, str], str] = {}
 		self._locks: defaultdict[tuple[str, str], threading.RLock] = defaultdict(threading.RLock)
 		self._guard = threading.Lock()
+		self.pdf_error: Exception | None = None  # raised by get_pdf, to test a failing print
+		self.pdf_version = 1  # part of every PDF: a new print of the same document differs, as real ones do
 
 	def add_document(self, doc: dict) -> None:
 		self.documents[(doc["doctype"], doc["name"])] = copy.deepcopy(doc)
@@ -38,6 +40,15 @@ class MemoryPort:
 			return copy.deepcopy(self.parties[(party_type, name)])
 		except KeyError:
 			raise DocumentNotFound(f"{party_type} {name} does not exist")
+
+	def get_pdf(self, doctype: str, name: str) -> bytes | None:
+		"""A small PDF-like file naming the document (tests and the demo do not render print formats)."""
+		if self.pdf_error is not None:
+			raise self.pdf_error
+		if (doctype, name) not in self.documents:
+			raise DocumentNotFound(f"{doctype} {name} does not exist")
+		text = f"{doctype} {name} (print {self.pdf_version})"
+		return f"%PDF-1.4\n% {text}\n1 0 obj << /Title ({text}) >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".encode()
 
 	def get_record(self, doctype: str, name: str) -> SyncRecord | None:
 		record = self.records.get((doctype, name))

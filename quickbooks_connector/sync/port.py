@@ -44,5 +44,9 @@ class SyncPort(Protocol):
 	def get_linked_key(self, qbo_entity: str, qbo_id: str) -> str | None:
 		"""The ERPNext key a QuickBooks record is already linked to, so it is never adopted twice."""
 
+	def get_pdf(self, doctype: str, name: str) -> bytes | None:
+		"""The document printed as PDF in the print format the settings chose (None: no PDF can be made); raises
+		when printing fails, which the engine retries."""
+
 	def lock(self, doctype: str, name: str) -> AbstractContextManager[None]:
 		"""Serialises work on one document across workers; raises DocumentBusy when it cannot get the lock."""

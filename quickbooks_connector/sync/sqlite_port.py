@@ -355,6 +355,9 @@ class SQLitePort:
 
 	# Sync records -----------------------------------------------------------------------------------------
 
+	def get_pdf(self, doctype: str, name: str) -> bytes | None:
+		return None  # no print formats here: the benchmarks and the demo attach no PDFs
+
 	def get_record(self, doctype: str, name: str) -> SyncRecord | None:
 		rows = self._db.execute("select data from records where doctype = ? and name = ?", (doctype, name))
 		return record_from_json(rows[0][0]) if rows else None
