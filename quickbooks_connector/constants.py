@@ -87,6 +87,12 @@ STOCK_JOURNAL_MODE = "stock_journal_mode"
 PUSH_MODE = "push_mode"
 SYNC_START_DATE = "sync_start_date"
 PRE_SUBMIT_CHECK = "pre_submit_check"
+# the PDF of each pushed document attached to its QuickBooks record (sync.attachments), in the print format chosen
+ATTACH_PDF = "attach_pdf"
+PDF_PRINT_FORMATS = {
+	"Sales Invoice": "sales_invoice_print_format",
+	"Purchase Invoice": "purchase_invoice_print_format",
+}
 
 # mappings and the fetched QuickBooks data
 ACCOUNT_MAPPINGS = "account_mappings"
