@@ -14,7 +14,12 @@ from quickbooks_connector.mapping.documents import (
 )
 from quickbooks_connector.mapping.errors import MappingError, Problem
 from quickbooks_connector.mapping.naming import doc_number, is_ours, private_note
-from quickbooks_connector.mapping.parties import customer_payload, display_name_candidates, vendor_payload
+from quickbooks_connector.mapping.parties import (
+	customer_payload,
+	display_name_candidates,
+	employee_payload,
+	vendor_payload,
+)
 from quickbooks_connector.mapping.party_import import (
 	PartyFields,
 	country_name,
@@ -65,6 +70,7 @@ __all__ = [
 	"dependencies",
 	"display_name_candidates",
 	"doc_number",
+	"employee_payload",
 	"is_ours",
 	"item_name_candidates",
 	"item_payload",

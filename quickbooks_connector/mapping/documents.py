@@ -90,6 +90,14 @@ def plan(doc: Mapping, ctx: MappingContext) -> PlannedDocument | Skip:
 	return PlannedDocument(doc, ctx, pushed.mapper, planned)
 
 
+def reads_gl_rows(doc: Mapping) -> bool:
+	"""Whether the document's mapping reads its GL rows (`gl_entries`, see gl_journal.py), which the port must then
+	load: its mapper's `reads_gl_rows(doc)`, for the mappers that have one."""
+	pushed = pushed_type(doc.get("doctype"))
+	reads = getattr(pushed.mapper, "reads_gl_rows", None) if pushed else None
+	return bool(reads and reads(doc))
+
+
 def dependencies(planned: PlannedDocument) -> Dependencies:
 	return planned.mapper.dependencies(planned.plan, planned.doc, planned.ctx)
 

@@ -70,7 +70,9 @@ REVALUATION = "Exchange Rate Revaluation"
 SETTLED_DOCTYPES = {"Customer": "Sales Invoice", "Vendor": "Purchase Invoice"}
 # what ERPNext posts for them in QuickBooks already, so that a gain or loss booked against them is QuickBooks' own
 PUSHED_REFERENCES = ("Sales Invoice", "Purchase Invoice", "Payment Entry", "Journal Entry")
-PARTY_KINDS = {"Customer": "Customer", "Supplier": "Vendor"}
+# QuickBooks names an employee on any line but A/R and A/P; other party types have no QuickBooks entity
+PARTY_KINDS = {"Customer": "Customer", "Supplier": "Vendor", "Employee": "Employee"}
+PARTY_KINDS_SETTLING = ("Customer", "Supplier")  # the party types QuickBooks' A/R and A/P lines can name
 PARTY_ACCOUNT_TYPES = {"Accounts Receivable": "Customer", "Accounts Payable": "Vendor"}
 CREDITS = {"Customer": "CreditMemo", "Vendor": "VendorCredit"}
 PAYERS = {"Customer": "Payment", "Vendor": "BillPayment"}
@@ -93,10 +95,11 @@ class Row:
 	reference_name: str
 	remark: str
 	tags: Tags = NO_TAGS  # the row's cost center and dimension value: the line's ClassRef and DepartmentRef
+	table: str = ACCOUNTS  # where the row is, for messages (a document's GL rows: gl_journal.GL_TABLE)
 
 	@property
 	def place(self) -> str:
-		return f"{ACCOUNTS} row {self.idx} ({self.account})"
+		return f"{self.table} row {self.idx} ({self.account})"
 
 	@property
 	def party_kind(self) -> str | None:
@@ -147,6 +150,8 @@ class JournalPlan:
 	application_bank: QBOAccountRef | None = None
 	# the entry only moves amounts between documents of one party: sent as the payment that links them
 	reconciliation: bool = False
+	# the ERPNext document booked: a Journal Entry, or another document sent as its GL rows (gl_journal.py)
+	doctype: str = DOCTYPE
 
 	@property
 	def debits(self) -> Decimal:
@@ -154,7 +159,6 @@ class JournalPlan:
 
 
 def plan(doc: Mapping, ctx: MappingContext) -> JournalPlan | Skip:
-	name = doc["name"]
 	skip = _not_sent(doc)
 	if skip:
 		return skip
@@ -167,10 +171,24 @@ def plan(doc: Mapping, ctx: MappingContext) -> JournalPlan | Skip:
 					"{doctype} {name} has no debit or credit on any row; there is nothing to send to QuickBooks."
 				),
 				doctype=DOCTYPE,
-				name=name,
+				name=doc["name"],
 			)
 		)
-	subject = f"{DOCTYPE} {name}"
+	return plan_rows(doc, rows, ctx)
+
+
+def plan_rows(
+	doc: Mapping,
+	rows: list[Row],
+	ctx: MappingContext,
+	*,
+	doctype: str = DOCTYPE,
+	details: list[str] | None = None,
+) -> JournalPlan:
+	"""The journal entry booking `rows` for `doc` (a Journal Entry's accounts, or another document's GL rows);
+	`details`: what its note says after the marker (default: a Journal Entry's)."""
+	name = doc["name"]
+	subject = f"{doctype} {name}"
 	problems = Problems(subject)
 	accounts = AccountBook(ctx, problems)
 	_check_balanced(rows, ctx, problems)
@@ -200,16 +218,19 @@ def plan(doc: Mapping, ctx: MappingContext) -> JournalPlan | Skip:
 		parties=tuple(dict.fromkeys(line.party for line in lines if line.party)),
 		applications=applications,
 		txn_date=doc.get("posting_date"),
-		details=_details(doc, lines, applications),
+		details=_details(doc, lines, applications)
+		if details is None
+		else list(dict.fromkeys([*details, *reference_details(lines, applications)])),
 		application_bank=bank,
 		reconciliation=reconciliation,
+		doctype=doctype,
 	)
 
 
 def dependencies(planned: JournalPlan, doc: Mapping, ctx: MappingContext) -> Dependencies:
 	linked = tuple(
 		dict.fromkeys(
-			LinkedDoc(application.doctype, application.name, f"{DOCTYPE} {planned.name} settles it")
+			LinkedDoc(application.doctype, application.name, f"{planned.doctype} {planned.name} settles it")
 			for application in planned.applications
 		)
 	)
@@ -235,7 +256,7 @@ def build_payload(planned: JournalPlan, doc: Mapping, ctx: MappingContext, refs:
 	body: dict = {
 		"DocNumber": doc_number(planned.name),
 		"TxnDate": planned.txn_date,
-		"PrivateNote": private_note(DOCTYPE, planned.name, *planned.details, *unlinked),
+		"PrivateNote": private_note(planned.doctype, planned.name, *planned.details, *unlinked),
 		"Line": [_line_json(line, refs) for line in planned.lines],
 		**currency_fields(planned.currency, planned.exchange_rate, ctx),
 	}
@@ -260,7 +281,9 @@ def build_followups(
 			{"Amount": amount, "LinkedTxn": [{"TxnId": target.id, "TxnType": target.entity}]},
 			{"Amount": amount, "LinkedTxn": [own]},
 		]
-		note = private_note(DOCTYPE, planned.name, f"applied to {application.doctype} {application.name}")
+		note = private_note(
+			planned.doctype, planned.name, f"applied to {application.doctype} {application.name}"
+		)
 		entity, body = _payer_body(planned, application, refs, lines, note, ctx)
 		followups.append(QBOPayload(entity, body, None, ZERO, key=application.key))
 	return followups
@@ -490,7 +513,43 @@ def _parties(
 					row_currency=row.currency,
 					currency=currency,
 				)
-		if needed and kind != needed:
+		if kind == "Employee" and currency != ctx.qbo_home_currency:
+			problems.add(
+				"journal_employee_currency",
+				_(
+					"{place} names employee {party} in a {currency} journal entry; QuickBooks keeps employees in "
+					"the home currency ({home}) only."
+				),
+				_(
+					"Book the employee's rows in {home} in ERPNext (cancel and amend the document), or record this "
+					"one in QuickBooks by hand, then press Retry on the QuickBooks sync record."
+				),
+				place=row.place,
+				party=row.party,
+				currency=currency,
+				home=ctx.qbo_home_currency,
+			)
+		if needed and kind != needed and row.party and row.party_type not in PARTY_KINDS_SETTLING:
+			problems.add(
+				"journal_party_type_refused",
+				_(
+					"{place} posts to '{account}', an {account_type} account in QuickBooks, for {party_type} "
+					"{party}; QuickBooks allows only a {needed} on {account_type} lines."
+				),
+				_(
+					"Map '{erpnext_account}' to a QuickBooks account of another type (Other Current Liability or "
+					"Other Current Asset, where the line can name the {party_type}) under QuickBooks Settings > "
+					"Account Mapping, then press Retry on the QuickBooks sync record."
+				),
+				place=row.place,
+				account=account.name,
+				account_type=account.account_type,
+				party_type=row.party_type,
+				party=row.party,
+				needed=needed.lower(),
+				erpnext_account=row.account,
+			)
+		elif needed and kind != needed:
 			who = f"{row.party_type} {row.party}" if row.party else "no party"
 			problems.add(
 				"journal_party_needed",
@@ -518,7 +577,7 @@ def _applications(lines: list[JournalLine]) -> list[Application]:
 	merged: dict[tuple, Decimal] = {}
 	for line in lines:
 		row, party = line.row, line.party
-		if party is None or row.reference_type != SETTLED_DOCTYPES[party.kind] or not row.reference_name:
+		if party is None or row.reference_type != SETTLED_DOCTYPES.get(party.kind) or not row.reference_name:
 			continue
 		key = (party, row.reference_type, row.reference_name, row.account)
 		merged[key] = merged.get(key, ZERO) + line.amount
@@ -534,9 +593,9 @@ def _is_reconciliation(lines: list[JournalLine], applications: list[Application]
 	moves an amount from one document to another and posts nothing."""
 	if len(lines) < 2 or len({line.party for line in lines}) != 1 or lines[0].party is None:
 		return False
-	kind = lines[0].party.kind
-	if any(
-		line.row.reference_type != SETTLED_DOCTYPES[kind] or not line.row.reference_name for line in lines
+	settled = SETTLED_DOCTYPES.get(lines[0].party.kind)
+	if settled is None or any(
+		line.row.reference_type != settled or not line.row.reference_name for line in lines
 	):
 		return False
 	by_account: dict[str, Decimal] = {}
@@ -583,6 +642,15 @@ def _details(doc: Mapping, lines: list[JournalLine], applications: list[Applicat
 		details.append(f"reference {reference_number(doc['cheque_no'])}{dated}")
 	if doc.get("bill_no"):
 		details.append(f"bill {doc['bill_no']}")
+	details.extend(reference_details(lines, applications))
+	if doc.get("amended_from"):
+		details.append(f"amends {doc['amended_from']}")
+	return list(dict.fromkeys(details))
+
+
+def reference_details(lines: list[JournalLine], applications: list[Application]) -> list[str]:
+	"""What the note says of the documents rows reference that are not linked in QuickBooks."""
+	details = []
 	linked = {(application.doctype, application.name) for application in applications}
 	for line in lines:
 		reference = (line.row.reference_type, line.row.reference_name)
@@ -592,9 +660,7 @@ def _details(doc: Mapping, lines: list[JournalLine], applications: list[Applicat
 			details.append(f"against {reference[0]} {reference[1]} in ERPNext, not linked in QuickBooks")
 		else:
 			details.append(f"for {reference[0]} {reference[1]}")
-	if doc.get("amended_from"):
-		details.append(f"amends {doc['amended_from']}")
-	return list(dict.fromkeys(details))
+	return details
 
 
 # Building -----------------------------------------------------------------------------------------------------
@@ -685,13 +751,16 @@ def _reconciliation_payload(planned: JournalPlan, ctx: MappingContext, refs: Ref
 				document=application.name,
 				entity=target.entity,
 			)
-			raise MappingError(problem, f"{DOCTYPE} {planned.name}")
+			raise MappingError(problem, f"{planned.doctype} {planned.name}")
 		lines.append(
 			{"Amount": abs(application.amount), "LinkedTxn": [{"TxnId": target.id, "TxnType": target.entity}]}
 		)
 		origins.append(Origin(f"{ACCOUNTS} ({application.doctype} {application.name})", ""))
 	note = private_note(
-		DOCTYPE, planned.name, *planned.details, "moves amounts between documents: applied, no journal entry"
+		planned.doctype,
+		planned.name,
+		*planned.details,
+		"moves amounts between documents: applied, no journal entry",
 	)
 	entity, body = _payer_body(planned, planned.applications[0], refs, lines, note, ctx)
 	number = doc_number(planned.name)

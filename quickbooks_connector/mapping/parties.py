@@ -1,4 +1,4 @@
-"""ERPNext Customer / Supplier -> QuickBooks Customer / Vendor body.
+"""ERPNext Customer / Supplier / Employee -> QuickBooks Customer / Vendor / Employee body.
 
 The port supplies the party document plus "email", "phone", "mobile", "billing_address" and "shipping_address"
 (dicts with ERPNext Address fieldnames: address_line1, address_line2, city, state, pincode, country) and, when it
@@ -27,8 +27,14 @@ from quickbooks_connector.mapping.context import MappingContext
 from quickbooks_connector.mapping.errors import MappingError
 from quickbooks_connector.mapping.naming import DISPLAY_NAME_MAX, NAME_MAX, marker, qbo_name
 
-SUFFIX = {"Customer": " (Customer)", "Supplier": " (Supplier)", "Vendor": " (Supplier)"}
+SUFFIX = {
+	"Customer": " (Customer)",
+	"Supplier": " (Supplier)",
+	"Vendor": " (Supplier)",
+	"Employee": " (Employee)",
+}
 PHONE_MAX = 30
+EMPLOYEE_NUMBER_MAX = 100
 # QuickBooks address field -> (ERPNext Address fieldname, QuickBooks length limit)
 ADDRESS_FIELDS = {
 	"Line1": ("address_line1", 500),
@@ -40,7 +46,9 @@ ADDRESS_FIELDS = {
 }
 
 
-def display_name_candidates(name: str, kind: Literal["Customer", "Supplier", "Vendor"]) -> list[str]:
+def display_name_candidates(
+	name: str, kind: Literal["Customer", "Supplier", "Vendor", "Employee"]
+) -> list[str]:
 	base = qbo_name(name, DISPLAY_NAME_MAX)
 	suffix = SUFFIX[kind]
 	return [base, qbo_name(base[: DISPLAY_NAME_MAX - len(suffix)] + suffix, DISPLAY_NAME_MAX)]
@@ -70,6 +78,27 @@ def vendor_payload(party: Mapping, ctx: MappingContext, display_name: str) -> di
 	if ctx.is_us and "irs_1099" in party:
 		body["Vendor1099"] = bool(party.get("irs_1099"))
 	_address(body, "BillAddr", party.get("billing_address") or party.get("shipping_address"))
+	return body
+
+
+def employee_payload(party: Mapping, ctx: MappingContext, display_name: str) -> dict:
+	"""An ERPNext Employee as a QuickBooks Employee: GivenName and FamilyName (required by QuickBooks), the e-mail
+	ERPNext prefers, EmployeeNumber = the ERPNext id. No CurrencyRef: QuickBooks employees are in the home
+	currency."""
+	name = party.get("name") or display_name
+	given, family = _person_name(party, (party.get("employee_name") or name).strip())
+	body: dict = {
+		"DisplayName": qbo_name(display_name, DISPLAY_NAME_MAX),
+		"GivenName": given or family or qbo_name(name, NAME_MAX),
+		"FamilyName": family or given or qbo_name(name, NAME_MAX),
+		"EmployeeNumber": str(name)[:EMPLOYEE_NUMBER_MAX],
+	}
+	email = party.get("prefered_email") or party.get("company_email") or party.get("personal_email")
+	if email:
+		body["PrimaryEmailAddr"] = {"Address": email.strip()}
+	mobile = party.get("cell_number")
+	if mobile:
+		body["Mobile"] = {"FreeFormNumber": str(mobile).strip()[:PHONE_MAX]}
 	return body
 
 

@@ -25,8 +25,13 @@
   Supplier (a refund of a debit note or advance) -> a Deposit on the payable for the vendor, linked to the vendor
   credits by a zero-total Bill Payment. See refunds.py for why these records.
 - Internal Transfer between accounts in the company currency -> JournalEntry (credit paid_from, debit paid_to,
-  deductions). Other kinds (employee/shareholder payments, transfers across currencies, payments with taxes) are
-  skipped with the reason, to be recorded by hand.
+  deductions).
+- What no QuickBooks payment form books -> a JournalEntry of the payment's own GL rows (gl_journal.py): payments to
+  or from an Employee (the QuickBooks Employee named on its rows), a Shareholder or another party type QuickBooks
+  has no record for (named in the line's description), payments without a party, payments with Advance Taxes and
+  Charges (rows against invoices applied to them as journal rows are), internal transfers across currencies (a
+  journal in the foreign currency at the rate that keeps both accounts' company-currency amounts; between two
+  foreign currencies refused with what to do). The port loads the GL rows of these (`reads_gl_rows`).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import product
 
+from quickbooks_connector.mapping import gl_journal, journal
 from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef
 from quickbooks_connector.mapping.dimensions import DEPARTMENT_REF, Dimensions, tags_of
 from quickbooks_connector.mapping.errors import MappingError, Problem, Problems, _
@@ -129,25 +135,26 @@ class PaymentPlan:
 		return "Customer" if self.kind in ("Customer", CUSTOMER_REFUND) else "Vendor"
 
 
-def plan(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
+def reads_gl_rows(doc: Mapping) -> bool:
+	"""Whether the mapping may book the payment from its GL rows, which the port then loads: the payments
+	`_booked_from_gl`, and internal transfers (those across currencies are)."""
+	return doc.get("payment_type") == "Internal Transfer" or _booked_from_gl(doc)
+
+
+def _booked_from_gl(doc: Mapping) -> bool:
+	"""Payments no QuickBooks payment form books: other party types, no party, Advance Taxes and Charges."""
+	return KINDS.get((doc.get("payment_type"), doc.get("party_type"))) is None or bool(doc.get("taxes"))
+
+
+def plan(doc: Mapping, ctx: MappingContext) -> PaymentPlan | journal.JournalPlan | Skip:
 	name = doc["name"]
 	payment_type = doc.get("payment_type")
 	party_type = doc.get("party_type")
 	if payment_type == "Internal Transfer":
 		return _plan_transfer(doc, ctx)
-	kind = KINDS.get((payment_type, party_type))
-	if kind is None:
-		return Skip(_skip_reason(name, payment_type, party_type))
-	if doc.get("taxes"):
-		return Skip(
-			Problem.of(
-				"payment_with_taxes",
-				_("{doctype} {name} carries Advance Taxes and Charges, which the connector does not push."),
-				_("Record the payment in QuickBooks by hand."),
-				doctype=DOCTYPE,
-				name=name,
-			)
-		)
+	if _booked_from_gl(doc):
+		return _plan_from_gl(doc, ctx)
+	kind = KINDS[(payment_type, party_type)]
 	problems = Problems(f"{DOCTYPE} {name}")
 	receive = payment_type == "Receive"  # money comes in: the party's amount is paid_amount, the bank paid_to
 	refund = kind in (CUSTOMER_REFUND, VENDOR_REFUND)
@@ -309,7 +316,11 @@ def _deduction_account(row: Mapping, accounts: AccountBook) -> QBOAccountRef | N
 	return accounts.get(row.get("account"), f"deduction '{row.get('description') or row.get('account')}'")
 
 
-def dependencies(planned: PaymentPlan, doc: Mapping, ctx: MappingContext) -> Dependencies:
+def dependencies(
+	planned: PaymentPlan | journal.JournalPlan, doc: Mapping, ctx: MappingContext
+) -> Dependencies:
+	if isinstance(planned, journal.JournalPlan):
+		return journal.dependencies(planned, doc, ctx)
 	if planned.kind == "Transfer":
 		return Dependencies(party=None)
 	linked = tuple(
@@ -320,8 +331,10 @@ def dependencies(planned: PaymentPlan, doc: Mapping, ctx: MappingContext) -> Dep
 
 
 def build_prerequisites(
-	planned: PaymentPlan, doc: Mapping, ctx: MappingContext, refs: Refs
+	planned: PaymentPlan | journal.JournalPlan, doc: Mapping, ctx: MappingContext, refs: Refs
 ) -> list[QBOPayload]:
+	if isinstance(planned, journal.JournalPlan):
+		return journal.build_prerequisites(planned, doc, ctx, refs)
 	if planned.kind == "Transfer" or planned.is_refund or not planned.deductions:
 		return []
 	body = build_deduction_journal(
@@ -344,7 +357,11 @@ def build_prerequisites(
 	]
 
 
-def build_payload(planned: PaymentPlan, doc: Mapping, ctx: MappingContext, refs: Refs) -> QBOPayload:
+def build_payload(
+	planned: PaymentPlan | journal.JournalPlan, doc: Mapping, ctx: MappingContext, refs: Refs
+) -> QBOPayload:
+	if isinstance(planned, journal.JournalPlan):
+		return journal.build_payload(planned, doc, ctx, refs)
 	if planned.kind == "Transfer":
 		return _transfer_payload(planned, ctx)
 	if planned.is_refund:
@@ -390,8 +407,10 @@ def build_payload(planned: PaymentPlan, doc: Mapping, ctx: MappingContext, refs:
 
 
 def build_followups(
-	planned: PaymentPlan, doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str
+	planned: PaymentPlan | journal.JournalPlan, doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str
 ) -> list[QBOPayload]:
+	if isinstance(planned, journal.JournalPlan):
+		return journal.build_followups(planned, doc, ctx, refs, qbo_id)
 	if not (planned.is_refund and planned.allocations):
 		return []
 	credits = [_refunded_credit(allocation, refs, planned.kind) for allocation in planned.allocations]
@@ -566,27 +585,9 @@ def _reference_note(planned: PaymentPlan) -> list[str]:
 	return [f"reference {planned.reference}"] if planned.reference else []
 
 
-def _skip_reason(name: str, payment_type: str | None, party_type: str | None) -> Problem:
-	if not party_type:
-		return Problem.of(
-			"payment_without_party",
-			_("{doctype} {name} is a {payment_type} without a party, which the connector does not push."),
-			_("Record it in QuickBooks by hand."),
-			doctype=DOCTYPE,
-			name=name,
-			payment_type=payment_type or "payment",
-		)
-	return Problem.of(
-		"payment_with_other_party",
-		_(
-			"{doctype} {name} is a {payment_type} with party type {party_type}, which the connector does not push."
-		),
-		_("Record it in QuickBooks by hand."),
-		doctype=DOCTYPE,
-		name=name,
-		payment_type=payment_type or "payment",
-		party_type=party_type,
-	)
+def _reference_note_of(doc: Mapping) -> list[str]:
+	reference = reference_number(doc.get("reference_no"))
+	return [f"reference {reference}"] if reference else []
 
 
 def _party_field(kind: str) -> str:
@@ -692,25 +693,53 @@ def _refunded_credit(allocation: Allocation, refs: Refs, kind: str) -> tuple[str
 	)
 
 
-def _plan_transfer(doc: Mapping, ctx: MappingContext) -> PaymentPlan | Skip:
+def _plan_from_gl(doc: Mapping, ctx: MappingContext) -> journal.JournalPlan | Skip:
+	"""A payment no QuickBooks payment form books, as the journal entry of its GL rows (see gl_journal.py)."""
+	party = f"{doc.get('party_type')} {doc.get('party')}" if doc.get("party") else "no party"
+	what = doc.get("payment_type") or "payment"
+	details = [f"{what} ({party}) booked as its General Ledger entries", *_reference_note_of(doc)]
+	named = [
+		(doc.get("paid_from"), "account the payment came from"),
+		(doc.get("paid_to"), "account the payment went to"),
+		*(
+			(row.get("account_head"), f"tax '{row.get('description') or row.get('account_head')}'")
+			for row in doc.get("taxes") or []
+		),
+		*(
+			(row.get("account"), f"deduction '{row.get('description') or row.get('account')}'")
+			for row in doc.get("deductions") or []
+		),
+	]
+	return gl_journal.plan(doc, ctx, details=details, accounts=named)
+
+
+def _plan_transfer(doc: Mapping, ctx: MappingContext) -> PaymentPlan | journal.JournalPlan | Skip:
 	name = doc["name"]
-	currencies = {
-		(doc.get("paid_from_account_currency") or ctx.company_currency).upper(),
-		(doc.get("paid_to_account_currency") or ctx.company_currency).upper(),
-	}
-	if currencies != {ctx.company_currency} or doc.get("taxes"):
-		return Skip(
+	home = ctx.company_currency
+	source = (doc.get("paid_from_account_currency") or home).upper()
+	target = (doc.get("paid_to_account_currency") or home).upper()
+	if home not in (source, target) and source != target:
+		raise MappingError(
 			Problem.of(
-				"transfer_across_currencies",
+				"transfer_between_foreign_currencies",
 				_(
-					"{doctype} {name} is an internal transfer across currencies or with taxes, which the connector "
-					"does not push."
+					"{doctype} {name} transfers from a {source} account to a {target} account; a QuickBooks journal "
+					"entry or transfer has one foreign currency besides the home currency ({home})."
 				),
-				_("Record it in QuickBooks as a Transfer by hand."),
+				_(
+					"Make it two internal transfers through a {home} account in ERPNext (cancel this one), or record "
+					"it in QuickBooks by hand and leave it out, then press Retry on the QuickBooks sync record."
+				),
 				doctype=DOCTYPE,
 				name=name,
-			)
+				source=source,
+				target=target,
+				home=home,
+			),
+			f"{DOCTYPE} {name}",
 		)
+	if {source, target} != {home} or doc.get("taxes"):
+		return _plan_from_gl(doc, ctx)
 	problems = Problems(f"{DOCTYPE} {name}")
 	check_currency(ctx.company_currency, ctx, problems, f"{DOCTYPE} {name}")
 	accounts = AccountBook(ctx, problems)

@@ -26,14 +26,16 @@ from typing import Literal
 
 from quickbooks_connector.mapping.naming import DESCRIPTION_MAX, NAME_MAX, qbo_name
 
-PartyKind = Literal["Customer", "Vendor"]
+PartyKind = Literal["Customer", "Vendor", "Employee"]
+ERPNEXT_PARTY_TYPES = {"Customer": "Customer", "Vendor": "Supplier", "Employee": "Employee"}
 ItemType = Literal["Service", "NonInventory"]
 
 
 @dataclass(frozen=True)
 class PartySpec:
-	"""The QuickBooks Customer/Vendor the document needs: ERPNext Customer/Supplier `name`, in `currency`
-	(QuickBooks rejects a transaction whose currency differs from its party's)."""
+	"""The QuickBooks Customer/Vendor/Employee the document needs: ERPNext Customer/Supplier/Employee `name`, in
+	`currency` (QuickBooks rejects a transaction whose currency differs from its party's; employees are in the home
+	currency)."""
 
 	kind: PartyKind
 	name: str
@@ -41,7 +43,7 @@ class PartySpec:
 
 	@property
 	def erpnext_doctype(self) -> str:
-		return "Customer" if self.kind == "Customer" else "Supplier"
+		return ERPNEXT_PARTY_TYPES[self.kind]
 
 
 @dataclass(frozen=True)

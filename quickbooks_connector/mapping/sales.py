@@ -19,10 +19,11 @@ and amounts as the GL:
   memo is applied to that invoice by a zero-total Payment (followup "apply-credit").
 - A POS return that pays its whole total back from one account -> RefundReceipt from that account (refunds.py); one
   refunded in part or through several accounts is refused with the reason.
-Not mapped (Skip with the reason): internal-customer transfers, sales of fixed assets (the asset disposal entries
-are not in the invoice). The stock and cost of goods postings of an invoice that updates stock are a JournalEntry
-companion (followup "stock", see stock.py) when stock postings are sent per voucher, part of the day's summary
-otherwise.
+- A sale of fixed assets -> its Invoice plus a JournalEntry of the asset disposal (companion "asset-disposal",
+  see assets.py).
+Not mapped (Skip with the reason): internal-customer transfers (nothing posted). The stock and cost of goods
+postings of an invoice that updates stock are a JournalEntry companion (followup "stock", see stock.py) when stock
+postings are sent per voucher, part of the day's summary otherwise.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from quickbooks_connector.mapping import stock
+from quickbooks_connector.mapping import assets, stock
 from quickbooks_connector.mapping import taxes as tax
 from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef
 from quickbooks_connector.mapping.dimensions import Tags, tags_of
@@ -87,6 +88,7 @@ def plan(doc: Mapping, ctx: MappingContext) -> Plan | Skip:
 	payments = _pos_payments(doc, draft.accounts, draft.problems)
 	refund = _pos_refund(doc, draft.erp_total, draft.accounts, draft.problems)
 	stock.check_invoice(doc, ctx, draft.accounts, draft.problems)
+	assets.check_invoice(doc, ctx, draft.problems)
 	draft.report_gaps()
 	txn_tax_code = _txn_tax_code(doc, ctx, draft.problems)
 	return draft.finish(
@@ -98,6 +100,12 @@ def plan(doc: Mapping, ctx: MappingContext) -> Plan | Skip:
 		settlements=refund or payments,
 		txn_tax_code=txn_tax_code,
 	)
+
+
+def reads_gl_rows(doc: Mapping) -> bool:
+	"""Whether the mapping reads the invoice's GL rows, which the port then loads: fixed asset sales (assets.py),
+	invoices that update stock (stock.py)."""
+	return assets.sells_assets(doc) or stock.reads_gl_rows(doc)
 
 
 def dependencies(planned: Plan, doc: Mapping, ctx: MappingContext) -> Dependencies:
@@ -139,7 +147,7 @@ def build_followups(
 	planned: Plan, doc: Mapping, ctx: MappingContext, refs: Refs, qbo_id: str
 ) -> list[QBOPayload]:
 	if planned.entity == REFUND_RECEIPT:
-		return stock.invoice_companions(doc, ctx, refs)
+		return stock.invoice_companions(doc, ctx, refs) + assets.invoice_companions(doc, ctx, refs)
 	customer_id = refs.require_party()
 	currency = currency_fields(planned.currency, planned.exchange_rate, ctx)
 	# on the invoice's receivable, or QuickBooks would settle it from its default A/R account
@@ -170,7 +178,7 @@ def build_followups(
 			**planned.department,
 		}
 		followups.append(QBOPayload("Payment", body, None, amount, key=f"pos-payment-{number}"))
-	return followups + stock.invoice_companions(doc, ctx, refs)
+	return followups + stock.invoice_companions(doc, ctx, refs) + assets.invoice_companions(doc, ctx, refs)
 
 
 def build_credit_application(
@@ -215,27 +223,6 @@ def _unsupported(doc: Mapping) -> Skip | None:
 				),
 				doctype=DOCTYPE,
 				name=name,
-			)
-		)
-	assets = [
-		row.get("item_code") or row.get("item_name")
-		for row in doc.get("items") or []
-		if row.get("is_fixed_asset")
-	]
-	if assets:
-		return Skip(
-			Problem.of(
-				"fixed_asset_sale",
-				_(
-					"{doctype} {name} sells fixed assets ({assets}); the disposal entries (asset cost, accumulated "
-					"depreciation, gain or loss) are not part of the invoice."
-				),
-				_(
-					"Record the sale in QuickBooks by hand (an invoice plus a journal entry for the disposal)."
-				),
-				doctype=DOCTYPE,
-				name=name,
-				assets=", ".join(assets),
 			)
 		)
 	return None

@@ -85,7 +85,8 @@ class BulkResolver:
 		items: dict[Key, ItemSpec] = {}
 		for deps in needs:
 			for spec in deps.all_parties:
-				parties.setdefault((spec.kind, spec.name), spec)
+				if spec.kind in PARTY_KINDS:  # employees, rare in a backfill, go the single path
+					parties.setdefault((spec.kind, spec.name), spec)
 			for item in deps.items:
 				items.setdefault(("Item", item.key), item)
 		return (

@@ -18,6 +18,11 @@ from quickbooks_connector.sync.idempotency import payload_hash, request_id
 from quickbooks_connector.sync.port import SyncPort
 
 ANY_ACTIVE = "Active IN (true, false)"
+PAYLOADS = {
+	"Customer": mapping.customer_payload,
+	"Vendor": mapping.vendor_payload,
+	"Employee": mapping.employee_payload,
+}
 
 
 class Resolver:
@@ -74,7 +79,7 @@ class Resolver:
 		return None
 
 	def _create_party(self, spec: PartySpec, party: dict) -> dict:
-		build = mapping.customer_payload if spec.kind == "Customer" else mapping.vendor_payload
+		build = PAYLOADS[spec.kind]
 		candidates = mapping.display_name_candidates(spec.name, spec.kind)
 		for display_name in candidates:
 			body = build(party, self.ctx, display_name)
@@ -104,6 +109,9 @@ class Resolver:
 
 	def _check_currency(self, spec: PartySpec, qbo_party: dict) -> None:
 		currency = (qbo_party.get("CurrencyRef") or {}).get("value")
+		# an employee has no currency of its own in QuickBooks (the mapping keeps it to home-currency entries)
+		if spec.kind == "Employee":
+			return
 		if self.ctx.multicurrency and currency and currency != spec.currency:
 			facts = {
 				"party": qbo_party.get("DisplayName"),

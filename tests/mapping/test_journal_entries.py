@@ -692,10 +692,19 @@ def test_an_employee_on_a_payable_account_is_refused_with_what_to_map():
 		row("Cash - WP", credit=300.0),
 	)
 	with pytest.raises(
-		MappingError, match="QuickBooks needs a vendor on every Accounts Payable line"
+		MappingError, match="QuickBooks allows only a vendor on Accounts Payable lines"
 	) as error:
 		plan(entry, us_context(CTX))
-	assert "map 'Employee Advances - WP' to a QuickBooks account of another type" in str(error.value)
+	assert "Map 'Employee Advances - WP' to a QuickBooks account of another type" in str(error.value)
+
+
+def test_an_employee_on_another_account_is_named_on_its_line():
+	entry = journal(
+		row("Payroll Payable - WP", debit=300.0, party_type="Employee", party="HR-EMP-00001"),
+		row("Cash - WP", credit=300.0),
+	)
+	planned = plan(entry, us_context(CTX))
+	assert [(party.kind, party.name) for party in planned.plan.parties] == [("Employee", "HR-EMP-00001")]
 
 
 # Not sent --------------------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from quickbooks_connector.mapping import MappingError, Skip
+from quickbooks_connector.mapping import MappingError
 
 from .support import PARTY, Resolved, as_decimals, doc, us_context
 
@@ -146,23 +146,6 @@ def test_internal_transfer_is_a_journal_entry():
 	assert resolved.payload.entity == "JournalEntry"
 	assert resolved.ledger().nonzero() == as_decimals({"Chase Checking - WP": -671.15, "Cash - WP": 671.15})
 	assert str(resolved.payload.erp_total) == "671.15"  # QuickBooks' TotalAmt of a journal: its debits
-
-
-@pytest.mark.parametrize(
-	"changes, says",
-	[
-		({"party_type": "Employee"}, "party type Employee"),
-		(
-			{"taxes": [{"account_head": "Sales Tax Payable - WP", "tax_amount": 5.0}]},
-			"Advance Taxes and Charges",
-		),
-	],
-)
-def test_payments_the_connector_cannot_map_are_skipped_with_the_reason(changes, says):
-	payment = doc("payment_entry_receive_partial")
-	payment.update(changes)
-	result = Resolved(payment, us_context()).payload
-	assert isinstance(result, Skip) and says in result.reason
 
 
 def test_foreign_payment_needs_multicurrency():

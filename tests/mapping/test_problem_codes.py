@@ -351,9 +351,6 @@ def test_problems_provoked_from_the_sample_documents_are_registered_with_their_f
 		"bill_total_differs",
 		"internal_customer_transfer",
 		"internal_supplier_transfer",
-		"payment_with_taxes",
-		"payment_with_other_party",
-		"payment_without_party",
 		"pos_invoice",
 		"doctype_not_sent",
 	} <= codes

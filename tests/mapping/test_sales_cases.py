@@ -330,7 +330,6 @@ def test_deferred_revenue_is_booked_on_the_deferred_account():
 	"changes, reason",
 	[
 		({"is_internal_customer": 1, "represents_company": "Wind Power LLC"}, "internal customer"),
-		({"items": [item("VAN-1", 1, 100.0, 100.0, is_fixed_asset=1)]}, "fixed assets"),
 	],
 )
 def test_unsupported_sales_are_skipped_with_the_reason(changes, reason):
