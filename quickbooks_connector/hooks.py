@@ -1,5 +1,6 @@
 from quickbooks_connector import constants as _names
 from quickbooks_connector.mapping.registry import PUSHED_DOCTYPES as _PUSHED_DOCTYPES
+from quickbooks_connector.mapping.stock import VOUCHER_DOCTYPES as _STOCK_VOUCHER_DOCTYPES
 
 app_name = "quickbooks_connector"
 app_title = "QuickBooks Connector"
@@ -30,6 +31,16 @@ _PUSHED_DOCTYPE_EVENTS = {
 	"on_cancel": "quickbooks_connector.quickbooks_connector.push.on_cancel",
 }
 doc_events = {doctype: _PUSHED_DOCTYPE_EVENTS for doctype in _PUSHED_DOCTYPES}
+# Stock postings also update a day's stock summary, or the journals a landed cost or a repost changes (stock_sync)
+_STOCK_POSTING = "quickbooks_connector.quickbooks_connector.stock_sync.on_stock_posting"
+for _doctype in (*_STOCK_VOUCHER_DOCTYPES, "Sales Invoice"):
+	doc_events[_doctype] = {
+		**doc_events[_doctype],
+		**{event: [doc_events[_doctype][event], _STOCK_POSTING] for event in ("on_submit", "on_cancel")},
+	}
+doc_events["Repost Item Valuation"] = {
+	"on_change": "quickbooks_connector.quickbooks_connector.stock_sync.on_repost"
+}
 
 doctype_js = {
 	_names.SETTINGS: ["public/js/quickbooks_settings_import.js", "public/js/quickbooks_backfill.js"],
@@ -48,6 +59,7 @@ scheduler_events = {
 	},
 	"hourly_long": [
 		"quickbooks_connector.quickbooks_connector.token_refresh.refresh_tokens",
+		"quickbooks_connector.quickbooks_connector.stock_sync.close_stock_days",
 	],
 	"daily_long": [
 		"quickbooks_connector.quickbooks_connector.reconciliation.daily_check",

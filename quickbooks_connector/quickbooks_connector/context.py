@@ -10,19 +10,24 @@ from frappe.utils import cint, getdate
 
 from quickbooks_connector.constants import (
 	ACCOUNT,
+	ATTACH_PDF,
 	CLASS,
 	CLASS_MAPPINGS,
 	DEPARTMENT,
 	DEPARTMENT_DIMENSION,
 	DEPARTMENT_MAPPINGS,
+	PDF_PRINT_FORMATS,
 	QBO_CLASS_PER_TRANSACTION,
+	STOCK_JOURNAL_MODE,
 	SYNC_START_DATE,
+	SYNC_STOCK_JOURNALS,
 	TAX_CODE,
 	TRACK_CLASSES,
 )
 from quickbooks_connector.mapping import MappingContext, QBOAccountRef, QBOTaxCodeRef
 from quickbooks_connector.mapping.context import QBOListRef
 from quickbooks_connector.mapping.registry import PUSHED_TYPES
+from quickbooks_connector.mapping.stock import PER_VOUCHER
 from quickbooks_connector.sync import SyncPolicy
 
 # ERPNext doctype -> the QuickBooks Settings check that turns its push on
@@ -37,6 +42,7 @@ def sync_policy(settings: Mapping | Document) -> SyncPolicy:
 		enabled_doctypes=frozenset(
 			doctype for doctype, check in PUSHED_DOCTYPES.items() if cint(settings.get(check))
 		),
+		attach_pdf=frozenset(PDF_PRINT_FORMATS) if cint(settings.get(ATTACH_PDF)) else frozenset(),
 	)
 
 
@@ -64,8 +70,16 @@ def mapping_context(settings: Document) -> MappingContext:
 		round_off_account=company.round_off_account,
 		default_bank_account=company.default_bank_account,
 		sales_discount_accounting=_discount_accounting(),
+		stock_journals=_stock_journals(settings),
 		**dimension_settings(settings),
 	)
+
+
+def _stock_journals(settings: Document) -> str:
+	"""How stock postings are sent (mapping.stock): "" while Push Stock Postings is off."""
+	if not cint(settings.get(SYNC_STOCK_JOURNALS)):
+		return ""
+	return settings.get(STOCK_JOURNAL_MODE) or PER_VOUCHER
 
 
 def dimension_settings(settings: Document) -> dict:

@@ -17,6 +17,7 @@ from quickbooks_connector.mapping.errors import Problem, render
 from quickbooks_connector.quickbooks_connector.context import mapping_context
 from quickbooks_connector.quickbooks_connector.port import plain_dict
 from quickbooks_connector.quickbooks_connector.push import auto_push_settings, start_date_reason
+from quickbooks_connector.quickbooks_connector.stock_ledger import pre_submit_fields
 from quickbooks_connector.sync.preflight import preflight
 
 CHECKED_MODES = ("Warn", "Block")
@@ -46,7 +47,8 @@ def _problems(doc: Document) -> tuple[str | None, str | None, list[Problem]]:
 	settings = auto_push_settings(doc)
 	if not settings or settings.pre_submit_check not in CHECKED_MODES or start_date_reason(settings, doc):
 		return None, None, []
-	problems = preflight(plain_dict(doc), mapping_context(frappe.get_cached_doc(SETTINGS, settings.name)))
+	document = {**plain_dict(doc), **pre_submit_fields(doc)}  # stock postings: the accounts they will use
+	problems = preflight(document, mapping_context(frappe.get_cached_doc(SETTINGS, settings.name)))
 	return settings.pre_submit_check, settings.name, problems
 
 

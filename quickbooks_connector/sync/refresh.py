@@ -33,15 +33,15 @@ from quickbooks_connector.sync.records import Status, SyncRecord
 from quickbooks_connector.sync.steps import prepare
 
 
-def refresh(engine: PushEngine, doctype: str, name: str) -> SyncRecord:
-	"""Bring the document's QuickBooks record in line with what it posts now (see the module docstring)."""
+def refresh(engine: PushEngine, doctype: str, name: str, manual: bool = False) -> SyncRecord:
+	"""Bring the document's QuickBooks record in line with what it posts now (see the module docstring). `manual`:
+	a document not in QuickBooks yet is sent whatever the sync start date says (the user asked for it)."""
 	pushed = pushed_type(doctype)
 	if pushed is None or not pushed.refreshable:
 		raise ValueError(f"{doctype} documents are not refreshed; push or cancel them")
 	doc = engine.port.get_document(doctype, name)
 	if doc.get("docstatus") == 2:
 		return engine.cancel(doctype, name)
-	manual = False
 	with engine.port.lock(doctype, name):
 		record = engine.port.get_record(doctype, name) or SyncRecord(doctype, name)
 		if engine._still_settling(record):
