@@ -356,6 +356,11 @@ def accounts_by_purpose(company: str) -> list[tuple[str, ErpAccount]]:
 		"Bank": rules.BANK_AND_CASH,
 		"Cash": rules.BANK_AND_CASH,
 		"Tax": rules.TAX,
+		# stock postings (mapping.stock): the inventory account and what was received but not billed
+		"Stock": rules.STOCK,
+		"Stock Received But Not Billed": rules.STOCK,
+		"Asset Received But Not Billed": rules.STOCK,
+		"Service Received But Not Billed": rules.STOCK,
 	}
 	by_root = {"Income": rules.INCOME, "Expense": rules.EXPENSE}
 	# ERPNext marks some asset accounts Payable (Employee Advances): they are no QuickBooks A/P.

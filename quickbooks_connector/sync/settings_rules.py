@@ -25,8 +25,21 @@ TAX = "Tax"
 DISCOUNT = "Discount"
 ROUNDING = "Rounding"
 WRITE_OFF = "Write Off"
+STOCK = "Stock"
 OTHER = "Other"
-PURPOSES = (INCOME, EXPENSE, RECEIVABLE, PAYABLE, BANK_AND_CASH, TAX, DISCOUNT, ROUNDING, WRITE_OFF, OTHER)
+PURPOSES = (
+	INCOME,
+	EXPENSE,
+	RECEIVABLE,
+	PAYABLE,
+	BANK_AND_CASH,
+	TAX,
+	DISCOUNT,
+	ROUNDING,
+	WRITE_OFF,
+	STOCK,
+	OTHER,
+)
 
 # QuickBooks AccountType values a purpose may post to, most natural first (suggestions prefer earlier ones).
 # Two purposes depend on the ERPNext account itself, see `fitting_types`.
@@ -40,6 +53,8 @@ _TYPES_BY_PURPOSE: dict[str, tuple[str, ...]] = {
 	DISCOUNT: ("Income", "Expense"),
 	ROUNDING: ("Expense", "Other Expense", "Income"),
 	WRITE_OFF: ("Expense", "Other Expense", "Income"),
+	# the inventory account of stock journals: an Other Current Asset no QuickBooks inventory item uses
+	STOCK: ("Other Current Asset",),
 }
 CREDIT_CARD = "Credit Card"
 INPUT_TAX = "Other Current Asset"
@@ -190,7 +205,8 @@ def fitting_types(purpose: str, account: ErpAccount | None) -> tuple[str, ...]:
 
 	A credit card is a liability paid like a bank account: only a Liability bank account may map to a QuickBooks
 	Credit Card account. Input tax (VAT reclaimable) is an asset: only an Asset tax account may map to Other
-	Current Asset. "Other" accepts any type.
+	Current Asset. Stock accounts are assets, Stock Received But Not Billed (a Liability) maps to Other Current
+	Liability. "Other" accepts any type.
 	"""
 	types = _TYPES_BY_PURPOSE.get(purpose, ())
 	root_type = account.root_type if account else ""
@@ -198,6 +214,8 @@ def fitting_types(purpose: str, account: ErpAccount | None) -> tuple[str, ...]:
 		types = (CREDIT_CARD, *types)
 	if purpose == TAX and root_type == "Asset":
 		types = (*types, INPUT_TAX)
+	if purpose == STOCK and root_type == "Liability":
+		types = ("Other Current Liability",)
 	return types
 
 
@@ -394,6 +412,8 @@ _SYNONYMS = {
 	"advertising": "marketing",
 	"advertisement": "marketing",
 	"promotion": "marketing",
+	"stock": "inventory",
+	"inventories": "inventory",
 }
 _WORD = re.compile(r"[a-z0-9]+")
 _ABBREVIATIONS = re.compile(r"\b([a-z])/([a-z])\b")  # "A/R" -> "ar"

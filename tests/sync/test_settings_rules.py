@@ -336,6 +336,41 @@ def test_suggestions_never_pick_inactive_accounts():
 	assert rules.suggest_account(ERP["Sales - WP"], "Income", only_old, "WP") is None
 
 
+STOCK_IN_HAND = ErpAccount(
+	"Stock In Hand - WP", COMPANY, root_type="Asset", account_type="Stock", currency="USD"
+)
+RECEIVED_NOT_BILLED = ErpAccount(
+	"Stock Received But Not Billed - WP",
+	COMPANY,
+	root_type="Liability",
+	account_type="Stock Received But Not Billed",
+	currency="USD",
+)
+
+
+def test_stock_accounts_map_to_an_other_current_asset_and_received_not_billed_to_a_liability():
+	accounts = {**ERP, STOCK_IN_HAND.name: STOCK_IN_HAND, RECEIVED_NOT_BILLED.name: RECEIVED_NOT_BILLED}
+
+	def problems(*rows):
+		table = [AccountMappingRow(idx, purpose, erp, qbo) for idx, (purpose, erp, qbo) in enumerate(rows, 1)]
+		return rules.check_account_mappings(table, COMPANY, SETTINGS, accounts, QBO)
+
+	assert problems(("Stock", STOCK_IN_HAND.name, "12"), ("Stock", RECEIVED_NOT_BILLED.name, "11")) == []
+	refused = problems(("Stock", STOCK_IN_HAND.name, "8"), ("Stock", RECEIVED_NOT_BILLED.name, "12"))
+	assert [(problem.code, problem.facts["allowed"]) for problem in refused] == [
+		(rules.TYPE_MISMATCH, "Other Current Asset"),
+		(rules.TYPE_MISMATCH, "Other Current Liability"),
+	]
+
+
+def test_the_inventory_account_is_suggested_for_the_stock_account_among_other_current_assets():
+	candidates = [*QBO_LIST, qbo("15", "Undeposited Funds", "Other Current Asset")]
+
+	suggestion = rules.suggest_account(STOCK_IN_HAND, rules.STOCK, candidates, "WP")
+
+	assert suggestion is not None and suggestion.name == "Inventory Asset"
+
+
 def test_name_words_fold_suffix_numbers_plurals_and_synonyms():
 	assert rules.name_words("1310 - Debtors - WP", "WP") == frozenset({"receivable"})
 	assert rules.name_words("Accounts Receivable (A/R)") == frozenset({"receivable"})
