@@ -83,6 +83,8 @@ ALLOCATION_FIX = _(
 CUSTOMER_DOCTYPES = ("Sales Invoice",)
 SUPPLIER_DOCTYPES = ("Purchase Invoice",)
 CUSTOMER_REFUND, VENDOR_REFUND = "CustomerRefund", "VendorRefund"
+# what a return (allocated negatively) is in QuickBooks
+RETURN_ENTITIES = {"Sales Invoice": "CreditMemo", "Purchase Invoice": "VendorCredit"}
 # (payment_type, party_type) -> kind
 KINDS = {
 	("Receive", "Customer"): "Customer",
@@ -324,7 +326,12 @@ def dependencies(
 	if planned.kind == "Transfer":
 		return Dependencies(party=None)
 	linked = tuple(
-		LinkedDoc(allocation.doctype, allocation.name, f"{DOCTYPE} {planned.name} is allocated to it")
+		LinkedDoc(
+			allocation.doctype,
+			allocation.name,
+			f"{DOCTYPE} {planned.name} is allocated to it",
+			RETURN_ENTITIES.get(allocation.doctype) if allocation.amount < 0 else None,
+		)
 		for allocation in planned.allocations
 	)
 	return Dependencies(party=PartySpec(planned.party_kind, planned.party, planned.currency), linked=linked)

@@ -64,6 +64,9 @@ class LinkedDoc:
 	doctype: str
 	name: str
 	why: str = ""
+	# The QuickBooks entity it must be, when the referring document says (a negative allocation names a return:
+	# a Credit Memo or Vendor Credit); the pre-submit check assumes it for a document not sent yet.
+	entity: str | None = None
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ class _Placeholders:
 		refs.party_ids = {party: PLACEHOLDER for party in deps.all_parties}
 		refs.item_ids = {spec.key: PLACEHOLDER for spec in deps.items}
 		refs.linked = {
-			(linked.doctype, linked.name): TxnRef(_entity(linked.doctype), PLACEHOLDER)
+			(linked.doctype, linked.name): TxnRef(linked.entity or _entity(linked.doctype), PLACEHOLDER)
 			for linked in deps.linked
 		}
 		return refs
