@@ -31,8 +31,9 @@ Deferred Revenue / Expense, Inter Company Journal Entry ...): the voucher type o
 
 Not sent (Skip with the reason): exchange gain or loss entries ERPNext makes for a payment or an invoice (QuickBooks
 books realised exchange differences itself when it applies a foreign-currency payment, so they would be counted
-twice), exchange rate revaluations (unrealised differences: QuickBooks revalues foreign balances itself, with its
-home currency adjustment), and entries with nothing to post.
+twice), exchange rate revaluations (unrealised differences on a foreign account's company-currency value, which a
+QuickBooks journal cannot post: the user revalues in QuickBooks with its Home Currency Adjustment, which QuickBooks
+never runs by itself; the skip reason says so), and entries with nothing to post.
 """
 
 from __future__ import annotations
@@ -309,12 +310,16 @@ def _not_sent(doc: Mapping) -> Skip | None:
 				"journal_revaluation",
 				_(
 					"{doctype} {name} revalues foreign-currency balances ({source}): an unrealised exchange gain or loss "
-					"that changes only their company-currency value. A QuickBooks journal entry cannot do that; "
-					"QuickBooks revalues foreign-currency balances itself (Home Currency Adjustment), so this entry is "
-					"not sent."
+					"that changes only their company-currency value. A QuickBooks journal entry cannot do that, so "
+					"this entry is not sent, and QuickBooks' balances keep their old value until you revalue them there."
+				),
+				_(
+					"In QuickBooks, run a Home Currency Adjustment as of {date} with the exchange rates ERPNext used "
+					"here, on the same accounts; the QuickBooks Reconciliation report then shows them matching."
 				),
 				doctype=DOCTYPE,
 				name=name,
+				date=doc.get("posting_date") or "",
 				source=", ".join(f"{REVALUATION} {ref}" for ref in revaluations) or voucher,
 			)
 		)
