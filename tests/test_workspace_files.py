@@ -64,15 +64,23 @@ def test_the_workspace_belongs_to_the_module_and_its_roles():
 	}
 
 
-def test_shortcuts_and_links_open_the_apps_doctypes_with_filters_on_real_fields():
+def report(name: str) -> dict:
+	folder = re.sub(r"\W", "_", name).lower()
+	return json.loads((MODULE / "report" / folder / f"{folder}.json").read_text())
+
+
+def test_shortcuts_and_links_open_the_apps_doctypes_and_reports_with_filters_on_real_fields():
 	for shortcut in WORKSPACE["shortcuts"]:
+		if shortcut["type"] == "Report":
+			assert report(shortcut["link_to"])["module"] == WORKSPACE["module"]
+			continue
 		assert shortcut["type"] == "DocType"
 		doctype(shortcut["link_to"])
 		for fieldname, value in json.loads(shortcut["stats_filter"] or "{}").items():
 			check_filter_value(shortcut["link_to"], fieldname, "=", value)
 	for link in WORKSPACE["links"]:
 		if link["type"] == "Link":
-			doctype(link["link_to"])
+			(report if link["link_type"] == "Report" else doctype)(link["link_to"])
 	labels = [shortcut["label"] for shortcut in WORKSPACE["shortcuts"]]
 	assert any("Send Past Documents" in label for label in labels)
 
