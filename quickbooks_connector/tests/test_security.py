@@ -6,7 +6,9 @@ test rolls back what it did, and tests that drop the connection build it again.
 
 import base64
 import dataclasses
+import importlib
 import pickle
+import pkgutil
 from contextlib import contextmanager
 from unittest.mock import patch
 from urllib.parse import quote_plus
@@ -23,6 +25,7 @@ from quickbooks_connector.constants import LINK, SETTINGS, SYNC_LOG
 from quickbooks_connector.qbo import Tokens
 from quickbooks_connector.quickbooks_connector import (
 	connection,
+	dimensions,
 	party_import,
 	push,
 	reference_data,
@@ -30,6 +33,9 @@ from quickbooks_connector.quickbooks_connector import (
 )
 from quickbooks_connector.quickbooks_connector.company_details import update_company_details
 from quickbooks_connector.quickbooks_connector.port import log_name
+from quickbooks_connector.quickbooks_connector.report.quickbooks_reconciliation import (
+	quickbooks_reconciliation as reconciliation_report,
+)
 from quickbooks_connector.quickbooks_connector.settings import QuickBooksNotConnectedError, get_client
 from quickbooks_connector.quickbooks_connector.tokens import FrappeTokenStore, clear_tokens, store_tokens
 from quickbooks_connector.tests.push_fixtures import PushWorld, captured_jobs, run_job
@@ -407,23 +413,52 @@ class TestPushPermissions(SecurityTestCase):
 				log, "Sales - X", qbo_account="1", purpose="Income"
 			),
 			"push.start_backfill": lambda: push.start_backfill(name, nowdate(), nowdate()),
+			# read on QuickBooks Settings
+			"dimensions.dimension_choices": lambda: dimensions.dimension_choices(),
+			# Accounts Manager or System Manager, and write on the settings
+			"dimensions.suggest_dimension_mappings": lambda: dimensions.suggest_dimension_mappings(name),
+			"dimensions.create_missing_in_quickbooks": lambda: dimensions.create_missing_in_quickbooks(name),
+			# Accounts Manager or Accounts User, and read on the company
+			"report.quickbooks_reconciliation.quickbooks_reconciliation.refresh": lambda: (
+				reconciliation_report.refresh(COMPANY, nowdate(), nowdate())
+			),
 		}
 		# Checked elsewhere: the callback's state is bound to the user who started it, pop_notice returns only
 		# the caller's own notice; the webhook endpoint's credential is Intuit's signature, checked first
 		# (test_webhooks.py).
 		own_data = {"connection.callback", "connection.pop_notice", "webhooks.receive"}
-		prefix = "quickbooks_connector.quickbooks_connector."
-		whitelisted = {
-			f"{fn.__module__}.{fn.__name__}".removeprefix(prefix)
-			for fn in frappe.whitelisted
-			if fn.__module__.startswith(prefix)
-		}
-		self.assertEqual(whitelisted - own_data, set(calls), "audit every whitelisted method here")
+		self.assertEqual(whitelisted_methods() - own_data, set(calls), "audit every whitelisted method here")
 		with captured_jobs() as jobs, as_user(OUTSIDER):
 			for method, call in calls.items():
 				with self.subTest(method=method), self.assertRaises(frappe.PermissionError):
 					call()
 		self.assertEqual(jobs, [])
+
+	def test_changing_dimensions_takes_a_manager_not_only_write_on_the_settings(self):
+		frappe.share.add_docshare(
+			SETTINGS, self.settings.name, CLERK, read=1, write=1, flags={"ignore_share_permission": 1}
+		)
+		classes_before = self.world.held("Class")
+		with captured_jobs() as jobs, as_user(CLERK):
+			for method in (dimensions.suggest_dimension_mappings, dimensions.create_missing_in_quickbooks):
+				with self.subTest(method=method.__name__), self.assertRaises(frappe.PermissionError):
+					method(self.settings.name)
+		self.assertEqual(jobs, [])
+		self.assertEqual(self.world.held("Class"), classes_before)
+
+
+def whitelisted_methods() -> set[str]:
+	"""Every whitelisted function of the Frappe layer (module path below the package). frappe.whitelisted only
+	holds those of modules already imported, which depends on the tests run before: import them all first."""
+	package = "quickbooks_connector.quickbooks_connector"
+	for module in pkgutil.walk_packages(importlib.import_module(package).__path__, f"{package}."):
+		if not module.name.rsplit(".", 1)[-1].startswith("test_"):
+			importlib.import_module(module.name)
+	return {
+		f"{fn.__module__}.{fn.__name__}".removeprefix(f"{package}.")
+		for fn in frappe.whitelisted
+		if fn.__module__.startswith(f"{package}.")
+	}
 
 
 # 8. The token store: one lock for refresh, store and clear; the caller's transaction is the caller's -----------
