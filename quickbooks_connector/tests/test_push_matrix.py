@@ -44,6 +44,7 @@ from quickbooks_connector.quickbooks_connector.reference_data import fetch_refer
 from quickbooks_connector.tests.push_fixtures import (
 	CUSTOMER,
 	ITEM,
+	SALES_TAX_TEMPLATE,
 	SUPPLIER,
 	PushWorld,
 	captured_jobs,
@@ -66,6 +67,13 @@ REDUCED_TEMPLATE = "QBC Matrix VAT Reduced"  # VAT 5% only
 GB_COMPANY = "QBC Push Matrix GB Co"  # connected to a QuickBooks company in the United Kingdom (VAT)
 GB_ABBR = "QPG"
 TAX = "TAX"  # the sales tax QuickBooks US books to its own liability account
+TAX_TEMPLATE_DOCTYPES = (
+	"Sales Taxes and Charges Template",
+	"Purchase Taxes and Charges Template",
+	"Item Tax Template",
+)
+# US sales tax templates: ERPNext's defaults for a company in the United States, and the push fixtures'
+US_SALES_TAX_TEMPLATES = ("US ST 6%", "US ST 4%", "US ST 6.25%", SALES_TAX_TEMPLATE, EXEMPT_TEMPLATE)
 # Accounts this module adds to the company: account name -> (parent group name, fields, mapping purpose)
 EXTRA_ACCOUNTS = {
 	"ST 2%": ("Duties and Taxes", {"account_type": "Tax", "tax_rate": 2}, "Tax"),
@@ -129,6 +137,8 @@ class MatrixWorld(PushWorld):
 		purposes = {**{name: row[2] for name, row in EXTRA_ACCOUNTS.items()}, **EXTRA_MAPPED}
 		for name, purpose in purposes.items():
 			self.map_account(self.account(name), purpose)
+		if tax_codes:
+			_switch_off_us_sales_tax(self.company)
 		self._map_tax_codes(tax_codes or {}, exempt_code)
 		self.settings.enabled = 1
 		self.settings.save(ignore_permissions=True)
@@ -240,6 +250,18 @@ def _make_extra_masters(company: str, abbr: str) -> None:
 				"for_selling": 1,
 			}
 		).insert(ignore_permissions=True)
+
+
+def _switch_off_us_sales_tax(company: str) -> None:
+	"""A company on a QuickBooks company outside the US taxes with the VAT fixtures the test maps, as a business
+	there does: ERPNext's default US sales tax templates (the test companies are created in the United States) and
+	the US sales tax fixtures every push company gets are switched off, so that enabling asks a code for no
+	template the company does not use (the gate counts enabled templates)."""
+	for doctype in TAX_TEMPLATE_DOCTYPES:
+		for title in US_SALES_TAX_TEMPLATES:
+			name = frappe.db.get_value(doctype, {"title": title, "company": company})
+			if name:
+				frappe.db.set_value(doctype, name, "disabled", 1)
 
 
 class PushMatrixCase(FrappeTestCase):
