@@ -13,6 +13,7 @@ from frappe.utils import flt
 
 from quickbooks_connector import inbound
 from quickbooks_connector.constants import (
+	INBOUND_CHANGE,
 	LAST_WEBHOOK_AT,
 	RECEIVE_FROM_QUICKBOOKS,
 	SETTINGS,
@@ -24,15 +25,34 @@ from quickbooks_connector.quickbooks_connector.port import log_name
 from quickbooks_connector.tests.push_fixtures import PushWorld, captured_jobs, run_job
 
 TOKEN = "bench-verifier-token"
+COMPANY = "QBC Inbound Test Co"
+
+
+def forget_synced_records(settings: str) -> None:
+	"""The sync records and inbound rows of the company's previous emulated QuickBooks companies. Each class
+	connects to a new one, whose ids start at 1 again: a payment made there would otherwise be taken for the
+	earlier run's record of the same id, which the connector wrote, and never be recorded."""
+	frappe.db.delete(SYNC_LOG, {"company": COMPANY})
+	frappe.db.delete(INBOUND_CHANGE, {"settings": settings})
 
 
 class TestWebhooks(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls) -> None:
 		super().setUpClass()
-		cls.world = PushWorld("QBC Inbound Test Co", "QIT")
+		cls.world = PushWorld(COMPANY, "QIT")
 		cls.world.set_settings(**{RECEIVE_FROM_QUICKBOOKS: 1, WEBHOOK_VERIFIER_TOKEN: TOKEN})
+		forget_synced_records(
+			cls.world.settings.name
+		)  # what an earlier run left (or crashed before removing)
 		frappe.db.commit()  # nosemgrep: the endpoint reads the committed token
+
+	@classmethod
+	def tearDownClass(cls) -> None:
+		frappe.db.rollback()
+		forget_synced_records(cls.world.settings.name)
+		frappe.db.commit()  # nosemgrep: the push and inbound jobs commit their records; remove them
+		super().tearDownClass()
 
 	def post(self, body: bytes, signature: str | None) -> dict:
 		headers = {"Content-Type": "application/json"}
