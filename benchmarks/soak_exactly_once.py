@@ -7,9 +7,14 @@ cancels, amendments and edits; then QuickBooks itself is checked for duplicates,
 What one run does, for each numbering mode (custom transaction numbers on: QuickBooks keeps our DocNumber; off:
 QuickBooks numbers invoices and credit memos itself), one after the other:
 
-- Documents: synthetic Sales Invoices (and returns, applied to the invoice or left open), Purchase Invoices (and
-  returns), Payment Entries receiving from customers and paying suppliers (allocated to one or two invoices, partly or
-  fully, some with deductions, some unallocated advances), derived from the ERPNext samples bundled with the app
+- Documents: synthetic Sales Invoices (and returns: applied to the invoice, left open as a credit note, or POS
+  returns refunded at once in cash), Purchase Invoices (and returns: applied, left open as a debit note, or "Is
+  Paid" returns the supplier refunded at once), Payment Entries receiving from customers and paying suppliers
+  (allocated to one or two invoices, partly or fully, some with deductions, some unallocated advances), refunds (a
+  Payment Entry paying a customer's open credit note back, or receiving a supplier's open debit note back, in full
+  or in part), Journal Entries (a customer credit and a write-off against an invoice, a supplier debit note against
+  a bill, bank charges, opening balances with customer and supplier rows), derived from the ERPNext samples bundled
+  with the app
   (`quickbooks_connector/sample_data`), with parties old and new (some already in QuickBooks, found by name or e-mail),
   amounts and dates varied. A few sell on an account the mapping lacks at first: they fail until a simulated user maps
   it and presses Retry. Every generated document is checked against the mapping before the run.
@@ -25,19 +30,24 @@ QuickBooks numbers invoices and credit memos itself), one after the other:
   "drop": committed then the connection closed, latency past the client's timeout), plus 5xx on the token endpoint;
   cancels before a document reaches QuickBooks, after it did, and while its outcome is unknown; amendments; edits of
   documents not synced yet (a line's description, or its quantity and rate with the same amount, as a settings change
-  alters the payload); SIGKILLs of workers at random moments and in the middle of backfill batches, and workers that
+  alters the payload; a journal entry's remark); SIGKILLs of workers at random moments and in the middle of backfill batches, and workers that
   exit right after QuickBooks answered a create, void or delete, before the sync record says so. Killed workers are
   restarted, and their job runs again (a backfill chunk with the document list it was given, as a long backfill job
   does with a document cancelled after it started).
 - Drain: faults and kills stop, the engine's clock jumps past every backoff, and what the scheduler and a user would
   retry is retried until nothing is left (bounded by `--drain-timeout`).
-- Check: every Invoice, CreditMemo, Bill, VendorCredit, Payment, BillPayment and JournalEntry in QuickBooks (all
-  pages) is matched to its ERPNext document by the PrivateNote marker "ERPNext <Doctype> <name>". Problems: more
-  than one live record per document and role (duplicates), submitted documents without a live main record (lost),
-  cancelled documents with any live record (voided ones, TotalAmt 0 and a "Voided" note, and deleted ones are not
-  live), sync records not Synced/Voided/Skipped at the end (stuck), live main records whose TotalAmt is not the
-  document's total, Synced records that point at no live record, and QuickBooks customers, vendors or items created
-  twice for one ERPNext party or item.
+- Check: every Invoice, CreditMemo, RefundReceipt, Bill, VendorCredit, Payment, BillPayment, JournalEntry,
+  Purchase (refund Check) and Deposit in QuickBooks (all pages) is matched to its ERPNext document by the
+  PrivateNote marker "ERPNext <Doctype> <name>", and given its role by the rest of the note: the document's own
+  record ("main": Invoice, CreditMemo or RefundReceipt; Bill or VendorCredit; Payment, BillPayment, or for a refund
+  the Check or Deposit; JournalEntry) or a companion (a payment's deductions journal, the zero-total payment that
+  applies a return's credit, links a refund to the credits it pays out, or links a journal entry to each invoice or
+  bill it settles; an Is Paid return's refund Deposit). Problems: more than one live record per document and role
+  (duplicates), submitted documents without a live main record or without a companion they need (lost), cancelled
+  documents with any live record (voided ones, TotalAmt 0 and a "Voided" note, and deleted ones are not live), sync
+  records not Synced/Voided/Skipped at the end (stuck), live main records whose TotalAmt is not the document's total
+  (a journal entry's: its debits), Synced records whose record or remembered companions are not live records of the
+  document, and QuickBooks customers, vendors or items created twice for one ERPNext party or item.
 
 Prints a table per mode and the command to reproduce; exits 1 unless every problem count is zero. `--json-out FILE`
 writes the numbers too (tests/sync/test_soak.py runs a small soak that way).
@@ -86,6 +96,7 @@ from quickbooks_connector.demo import mapping_context, mirror_chart
 from quickbooks_connector.emulator import EmulatorAdmin
 from quickbooks_connector.mapping import MappingError
 from quickbooks_connector.mapping.money import money
+from quickbooks_connector.mapping.registry import pushed_type
 from quickbooks_connector.qbo import OAuth, QBOClient, Throttle, ThrottleLimits, Tokens, endpoints_for
 from quickbooks_connector.qbo.auth import TokenManager
 from quickbooks_connector.qbo.errors import AuthenticationError, QBOError
@@ -93,8 +104,20 @@ from quickbooks_connector.sync import DocumentBusy, PushEngine, Status, SyncReco
 from quickbooks_connector.sync.sqlite_port import SQLitePort, SQLiteTokenStore, connect
 
 CLIENT_ID, CLIENT_SECRET = "emulator-client-id", "emulator-client-secret"
-SALES, PURCHASE, PAYMENT = "Sales Invoice", "Purchase Invoice", "Payment Entry"
-ENTITIES = ("Invoice", "CreditMemo", "Bill", "VendorCredit", "Payment", "BillPayment", "JournalEntry")
+SALES, PURCHASE, PAYMENT, JOURNAL = "Sales Invoice", "Purchase Invoice", "Payment Entry", "Journal Entry"
+ENTITIES = (
+	"Invoice",
+	"CreditMemo",
+	"RefundReceipt",
+	"Bill",
+	"VendorCredit",
+	"Payment",
+	"BillPayment",
+	"JournalEntry",
+	"Purchase",
+	"Deposit",
+)
+PAYERS = ("Payment", "BillPayment")
 UNMAPPED_ACCOUNT = "Unmapped Income - WP"
 BACKFILL_CHUNK = 60  # documents per "Send Past Documents" chunk, as the Frappe app commits them
 TOKEN_REFRESH_MARGIN = 300  # TokenManager refreshes access tokens with less than this left
@@ -106,7 +129,12 @@ STALE_QUEUED_AFTER = 2.0
 RETRY_SCAN_EVERY = 0.2
 FAULT_HEADROOM = 1.1
 EXAMPLES_PRINTED = 8
-MARKER = re.compile(r"ERPNext (Sales Invoice|Purchase Invoice|Payment Entry) (\S+?)(?=$|[;\s(])")
+MARKER = re.compile(
+	r"ERPNext (Sales Invoice|Purchase Invoice|Payment Entry|Journal Entry) (\S+?)(?=$|[;\s(])"
+)
+APPLIED_TO = re.compile(r"applied to (?:Sales|Purchase) Invoice (\S+?)(?=$|[;\s(])")
+RELATED = re.compile(r"^(\w+):(\d+)$")
+BANK, CASH = "Chase Checking - WP", "Cash - WP"
 
 SOAK_SCHEMA = """
 create table if not exists jobs (
@@ -221,6 +249,17 @@ class Line:
 
 
 @dataclass
+class JournalRow:
+	account: str
+	debit: Decimal = Decimal(0)
+	credit: Decimal = Decimal(0)
+	party_type: str | None = None
+	party: str | None = None
+	reference_type: str | None = None
+	reference_name: str | None = None
+
+
+@dataclass
 class Plan:
 	"""One document of the scenario and what happens to it."""
 
@@ -250,6 +289,9 @@ class Templates:
 		self.purchase = docs["purchase_invoice_basic_taxed"]
 		self.receive = docs["payment_entry_receive_multi"]
 		self.pay = docs["payment_entry_pay"]
+		self.journal_entry = docs["je_customer_credit_against_invoice"]
+		self.refund_to_customer = docs["pe_refund_to_customer"]
+		self.refund_from_supplier = docs["pe_refund_from_supplier"]
 		self.customer = data.masters["customer_acme"]["doc"]
 		self.supplier = data.masters["supplier_initech"]["doc"]
 		self.customers = [
@@ -270,7 +312,10 @@ class Templates:
 		return_against: str | None = None,
 		applied: bool = False,
 		bill_no: str | None = None,
+		refunded_from: str | None = None,
 	) -> dict:
+		"""`refunded_from`: a return paid back at once from that account (a POS return, a purchase return with
+		Is Paid)."""
 		sales = doctype == SALES
 		doc = copy.deepcopy(self.sales if sales else self.purchase)
 		sign = -1 if return_against else 1
@@ -360,7 +405,14 @@ class Templates:
 		):
 			header[key] = float(total)
 		if sales:
-			header.update(customer=party, customer_name=party)
+			header.update(customer=party, customer_name=party, is_pos=0, payments=[])
+			if refunded_from:  # a POS return paid back in full: a RefundReceipt
+				payment = {"mode_of_payment": "Cash", "account": refunded_from, "amount": float(total)}
+				payment.update(base_amount=float(total), name=f"{name}-payment-1", parent=name, idx=1)
+				header.update(
+					is_pos=1, payments=[payment], paid_amount=float(total), base_paid_amount=float(total)
+				)
+				header.update(outstanding_amount=0.0, status="Return")
 		else:
 			header.update(
 				supplier=party,
@@ -371,7 +423,114 @@ class Templates:
 				update_stock=0,
 				is_paid=0,
 			)
+			if refunded_from:  # Is Paid: the supplier paid the return back at once
+				header.update(is_paid=1, cash_bank_account=refunded_from, mode_of_payment="Cash")
+				header.update(paid_amount=float(total), base_paid_amount=float(total), outstanding_amount=0.0)
 		doc.update(header)
+		return doc
+
+	def journal(
+		self,
+		name: str,
+		voucher_type: str,
+		posting: date,
+		rows: list[JournalRow],
+		remark: str,
+		opening: bool = False,
+		cheque_no: str | None = None,
+	) -> dict:
+		doc = copy.deepcopy(self.journal_entry)
+		template = doc["accounts"][0]
+		accounts = []
+		for idx, row in enumerate(rows, start=1):
+			line = copy.deepcopy(template)
+			line.update(
+				name=f"{name}-row-{idx}",
+				parent=name,
+				idx=idx,
+				account=row.account,
+				account_type=None,
+				party_type=row.party_type,
+				party=row.party,
+				reference_type=row.reference_type,
+				reference_name=row.reference_name,
+				user_remark=None,
+				against_account=None,
+			)
+			for key in ("debit", "debit_in_account_currency"):
+				line[key] = float(row.debit)
+			for key in ("credit", "credit_in_account_currency"):
+				line[key] = float(row.credit)
+			accounts.append(line)
+		total = sum((row.debit for row in rows), Decimal(0))
+		party = next((row.party for row in rows if row.party), None)
+		doc.update(
+			name=name,
+			title=party or voucher_type,
+			pay_to_recd_from=party,
+			voucher_type=voucher_type,
+			is_opening="Yes" if opening else "No",
+			posting_date=posting.isoformat(),
+			accounts=accounts,
+			user_remark=remark,
+			remark=remark,
+			cheque_no=cheque_no,
+			cheque_date=posting.isoformat() if cheque_no else None,
+			total_debit=float(total),
+			total_credit=float(total),
+			total_amount=float(total),
+			amended_from=None,
+			docstatus=1,
+		)
+		return doc
+
+	def refund(
+		self, name: str, party_type: str, party: str, posting: date, credit: str, amount: Decimal
+	) -> dict:
+		"""A Payment Entry paying back (part of) a credit note to its customer, or receiving back (part of) a debit
+		note from its supplier: allocated negatively to the return it refunds."""
+		customer = party_type == "Customer"
+		doc = copy.deepcopy(self.refund_to_customer if customer else self.refund_from_supplier)
+		reference = copy.deepcopy(doc["references"][0])
+		reference.update(
+			name=f"{name}-ref-1",
+			parent=name,
+			reference_doctype=SALES if customer else PURCHASE,
+			reference_name=credit,
+			allocated_amount=float(-amount),
+			outstanding_amount=None,
+			total_amount=None,
+		)
+		doc.update(
+			name=name,
+			party=party,
+			party_name=party,
+			title=party,
+			posting_date=posting.isoformat(),
+			reference_date=posting.isoformat(),
+			reference_no=f"RF-{name[-6:]}",
+			references=[reference],
+			deductions=[],
+			taxes=[],
+			total_allocated_amount=float(amount),
+			base_total_allocated_amount=float(amount),
+			unallocated_amount=0.0,
+			difference_amount=0.0,
+			remarks=f"Soak refund {name}",
+			amended_from=None,
+			docstatus=1,
+		)
+		for key in (
+			"paid_amount",
+			"received_amount",
+			"base_paid_amount",
+			"base_received_amount",
+			"paid_amount_after_tax",
+			"received_amount_after_tax",
+			"base_paid_amount_after_tax",
+			"base_received_amount_after_tax",
+		):
+			doc[key] = float(amount)
 		return doc
 
 	def payment(
@@ -477,13 +636,24 @@ PURCHASE_ITEMS = [
 	*((f"SOAK-PART-{n:02d}", f"Soak part {n}", "Cost of Goods Sold - WP") for n in range(1, 7)),
 ]
 KINDS = (  # (kind, weight)
-	("Sales Invoice", 32),
-	("Sales Invoice return", 7),
-	("Purchase Invoice", 22),
-	("Purchase Invoice return", 5),
-	("Payment Entry Receive", 19),
-	("Payment Entry Pay", 15),
+	("Sales Invoice", 28),
+	("Sales Invoice return", 8),
+	("Purchase Invoice", 20),
+	("Purchase Invoice return", 6),
+	("Payment Entry Receive", 15),
+	("Payment Entry Pay", 11),
+	("Journal Entry", 8),
+	("Payment Entry refund", 4),
 )
+JOURNAL_KINDS = (  # (what the entry does, weight)
+	("customer credit against an invoice", 25),
+	("write-off of an invoice", 20),
+	("supplier debit note against a bill", 20),
+	("bank charges", 25),
+	("opening balances", 10),
+)
+POS_RETURN_SHARE = 0.15  # of Sales Invoice returns: refunded at once in cash (RefundReceipt)
+PAID_RETURN_SHARE = 0.2  # of Purchase Invoice returns: Is Paid, the supplier refunded at once (Deposit)
 
 
 class Scenario:
@@ -496,6 +666,7 @@ class Scenario:
 		self.plans: list[Plan] = []
 		self.by_key: dict[tuple[str, str], Plan] = {}
 		self.outstanding: dict[str, Decimal] = {}  # invoice name -> what is still open in ERPNext
+		self.credit: dict[str, Decimal] = {}  # return left open -> its credit not refunded yet
 		self.invoices_of: dict[tuple[str, str], list[str]] = defaultdict(list)  # (doctype, party) -> names
 		self.lines_of: dict[str, tuple[list[Line], bool]] = {}
 		self.serial = Counter()
@@ -561,6 +732,10 @@ class Scenario:
 				plan = self._payment("Receive", posting)
 			elif kind == "Payment Entry Pay":
 				plan = self._payment("Pay", posting)
+			elif kind == "Journal Entry":
+				plan = self._journal(posting)
+			elif kind == "Payment Entry refund":
+				plan = self._refund(posting)
 			if plan is None:
 				plan = self._invoice(
 					SALES if kind.startswith("Sales") or kind.endswith("Receive") else PURCHASE, posting
@@ -616,16 +791,149 @@ class Scenario:
 		name = self._next_name("SRET" if doctype == SALES else "PRET")
 		total = money(returned[0].qty * returned[0].rate)
 		total += money(total * Decimal("0.0825")) if taxed else 0
-		applied = self.rng.random() < 0.6 and total <= self.outstanding[original]
+		sales = doctype == SALES
+		refunded_from = None
+		if self.rng.random() < (POS_RETURN_SHARE if sales else PAID_RETURN_SHARE):
+			refunded_from = CASH if sales else BANK
+		applied = not refunded_from and self.rng.random() < 0.6 and total <= self.outstanding[original]
 		original_date = date.fromisoformat(self.by_key[(doctype, original)].doc["posting_date"])
 		doc = self.t.invoice(
-			doctype, name, party, max(posting, original_date), returned, taxed, original, applied
+			doctype,
+			name,
+			party,
+			max(posting, original_date),
+			returned,
+			taxed,
+			original,
+			applied,
+			refunded_from=refunded_from,
 		)
 		if applied:
 			self.outstanding[original] -= total
+		elif not refunded_from:
+			self.credit[name] = total
 		self.by_key[(doctype, original)].referenced = True
-		label = f"{doctype} return ({'applied to the invoice' if applied else 'left open'})"
-		return Plan(doc, label)
+		if refunded_from:
+			how = "POS, refunded at once" if sales else "Is Paid, refunded at once"
+		else:
+			how = "applied to the invoice" if applied else "left open"
+		return Plan(doc, f"{doctype} return ({how})")
+
+	def _journal(self, posting: date) -> Plan | None:
+		rng = self.rng
+		what = rng.choices(*zip(*JOURNAL_KINDS, strict=True))[0]
+		name = self._next_name("JV")
+		amount = cents(rng.uniform(5, 900))
+		if what in ("customer credit against an invoice", "write-off of an invoice"):
+			found = self._open_invoice(SALES, Decimal("1.00"))
+			if not found:
+				return None
+			party, invoice = found
+			open_amount = self.outstanding[invoice]
+			if what == "write-off of an invoice":
+				amount = min(cents(rng.uniform(0.01, 5)), open_amount)
+				voucher, expense, remark = "Write Off Entry", "Write Off - WP", "Small balance written off"
+			else:
+				amount = max(cents(open_amount * Decimal(str(rng.uniform(0.05, 0.6)))), Decimal("0.01"))
+				voucher, expense, remark = "Credit Note", "Discount Allowed - WP", "Goodwill credit"
+			rows = [
+				JournalRow(
+					"Debtors - WP",
+					credit=amount,
+					party_type="Customer",
+					party=party,
+					reference_type=SALES,
+					reference_name=invoice,
+				),
+				JournalRow(expense, debit=amount),
+			]
+			settled = (SALES, invoice)
+		elif what == "supplier debit note against a bill":
+			found = self._open_invoice(PURCHASE, Decimal("1.00"))
+			if not found:
+				return None
+			party, bill = found
+			amount = max(
+				cents(self.outstanding[bill] * Decimal(str(rng.uniform(0.05, 0.6)))), Decimal("0.01")
+			)
+			account = rng.choice(
+				("Software Subscriptions - WP", "Office Rent - WP", "Cost of Goods Sold - WP")
+			)
+			voucher, remark = "Debit Note", "Price adjustment agreed with the supplier"
+			rows = [
+				JournalRow(
+					"Creditors - WP",
+					debit=amount,
+					party_type="Supplier",
+					party=party,
+					reference_type=PURCHASE,
+					reference_name=bill,
+				),
+				JournalRow(account, credit=amount),
+			]
+			settled = (PURCHASE, bill)
+		elif what == "bank charges":
+			amount = cents(rng.uniform(1, 60))
+			voucher, remark = "Bank Entry", "Monthly bank fees"
+			rows = [JournalRow("Bank Charges - WP", debit=amount), JournalRow(BANK, credit=amount)]
+			settled = None
+		else:
+			customer, supplier = rng.choice(self.customers), rng.choice(self.suppliers)
+			bank, cash, owed, owing = (
+				cents(rng.uniform(low, high))
+				for low, high in ((500, 20000), (10, 900), (50, 3000), (50, 2000))
+			)
+			capital = cents((bank + cash + owed - owing) * Decimal(str(rng.uniform(0.3, 0.9))))
+			voucher, remark = "Opening Entry", "Opening balances"
+			rows = [
+				JournalRow(BANK, debit=bank),
+				JournalRow(CASH, debit=cash),
+				JournalRow("Debtors - WP", debit=owed, party_type="Customer", party=customer),
+				JournalRow("Creditors - WP", credit=owing, party_type="Supplier", party=supplier),
+				JournalRow("Capital Stock - WP", credit=capital),
+				JournalRow("Opening Balance Equity - WP", credit=bank + cash + owed - owing - capital),
+			]
+			settled = None
+		if settled:
+			self.outstanding[settled[1]] -= amount
+			self.by_key[settled].referenced = True
+			posting = max(posting, date.fromisoformat(self.by_key[settled].doc["posting_date"]))
+		cheque = f"BANK-{name[-5:]}" if voucher == "Bank Entry" else None
+		doc = self.t.journal(
+			name, voucher, posting, rows, remark, opening=voucher == "Opening Entry", cheque_no=cheque
+		)
+		return Plan(doc, f"{JOURNAL} {voucher} ({what})")
+
+	def _refund(self, posting: date) -> Plan | None:
+		"""A Payment Entry paying a customer's credit note back, or receiving a supplier's debit note back."""
+		rng = self.rng
+		doctype = SALES if rng.random() < 0.55 else PURCHASE
+		recent = [
+			plan
+			for plan in self.plans[-400:]
+			if plan.doc["doctype"] == doctype
+			and self.credit.get(plan.doc["name"], Decimal(0)) >= Decimal("0.50")
+		]
+		if not recent:
+			return None
+		credit = rng.choice(recent)
+		open_credit = self.credit[credit.doc["name"]]
+		amount = (
+			open_credit
+			if rng.random() < 0.6
+			else max(cents(open_credit * Decimal(str(rng.uniform(0.3, 0.9)))), Decimal("0.01"))
+		)
+		self.credit[credit.doc["name"]] -= amount
+		credit.referenced = True
+		customer = doctype == SALES
+		party = credit.doc["customer"] if customer else credit.doc["supplier"]
+		name = self._next_name("RFND" if customer else "PRFD")
+		posting = max(posting, date.fromisoformat(credit.doc["posting_date"]))
+		doc = self.t.refund(
+			name, "Customer" if customer else "Supplier", party, posting, credit.doc["name"], amount
+		)
+		what = "to a customer of its credit note" if customer else "from a supplier of its debit note"
+		return Plan(doc, f"{PAYMENT} refund ({what})")
 
 	def _payment(self, payment_type: str, posting: date) -> Plan | None:
 		rng = self.rng
@@ -687,7 +995,7 @@ class Scenario:
 			if plan.amend:
 				amended = copy.deepcopy(plan.doc)
 				amended.update(name=f"{plan.doc['name']}-1", amended_from=plan.doc["name"])
-				for table in ("items", "taxes", "references", "deductions"):
+				for table in ("items", "taxes", "references", "deductions", "accounts", "payments"):
 					for row in amended.get(table) or []:
 						row.update(parent=amended["name"], name=f"{row.get('name')}-1")
 				plan.amendment = amended
@@ -696,15 +1004,23 @@ class Scenario:
 		"""An amendment applies again what its cancelled original applied: keep room for it on the invoices, so it
 		fits whether QuickBooks sees the original's void first or not."""
 		doc = plan.doc
-		needs: dict[str, Decimal] = defaultdict(Decimal)
+		# (the open amounts it draws on, document) -> amount: invoices' outstanding, or credit notes' open credit
+		needs: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
 		for ref in doc.get("references") or []:
-			needs[ref["reference_name"]] += money(ref["allocated_amount"])
+			amount = money(ref["allocated_amount"])
+			needs[("outstanding" if amount > 0 else "credit", ref["reference_name"])] += abs(amount)
+		for row in doc.get("accounts") or []:
+			if row.get("reference_name"):
+				needs[("outstanding", row["reference_name"])] += abs(
+					money(row["debit"]) - money(row["credit"])
+				)
 		if doc.get("is_return") and not doc.get("update_outstanding_for_self"):
-			needs[doc["return_against"]] += abs(money(doc["grand_total"]))
-		if any(self.outstanding.get(name, Decimal(0)) < amount for name, amount in needs.items()):
+			needs[("outstanding", doc["return_against"])] += abs(money(doc["grand_total"]))
+		pools = {"outstanding": self.outstanding, "credit": self.credit}
+		if any(pools[pool].get(name, Decimal(0)) < amount for (pool, name), amount in needs.items()):
 			return False
-		for name, amount in needs.items():
-			self.outstanding[name] -= amount
+		for (pool, name), amount in needs.items():
+			pools[pool][name] -= amount
 		return True
 
 
@@ -715,18 +1031,73 @@ def plan_document(doc: dict, ctx: mapping.MappingContext) -> Any:
 	return mapping.dependencies(doc, ctx)
 
 
+REFUND_ENTITIES = {("Pay", "Customer"): "Purchase", ("Receive", "Supplier"): "Deposit"}
+
+
 def expected_entity(doc: dict) -> str:
+	"""The QuickBooks record a submitted document is: the one its sync record must point at."""
 	if doc["doctype"] == SALES:
+		if doc.get("is_return") and doc.get("is_pos") and doc.get("payments"):
+			return "RefundReceipt"
 		return "CreditMemo" if doc.get("is_return") else "Invoice"
 	if doc["doctype"] == PURCHASE:
 		return "VendorCredit" if doc.get("is_return") else "Bill"
-	return "Payment" if doc["payment_type"] == "Receive" else "BillPayment"
+	if doc["doctype"] == JOURNAL:
+		return "JournalEntry"
+	refund = REFUND_ENTITIES.get((doc["payment_type"], doc["party_type"]))
+	return refund or ("Payment" if doc["payment_type"] == "Receive" else "BillPayment")
 
 
 def expected_total(doc: dict) -> Decimal:
 	if doc["doctype"] == PAYMENT:
 		return money(doc["paid_amount"] if doc["payment_type"] == "Receive" else doc["received_amount"])
+	if doc["doctype"] == JOURNAL:  # QuickBooks' TotalAmt of a journal entry: its debits
+		return money(doc["total_debit"])
 	return abs(money(doc["rounded_total"] or doc["grand_total"]))
+
+
+def role_of(doctype: str, entity: str, note: str) -> str:
+	"""What a QuickBooks record written for an ERPNext document is to it: "main" (the document itself) or the
+	companion it is, by the details its PrivateNote gives after the marker."""
+	if entity in PAYERS:
+		if "refund applied to" in note:
+			return "refund application"
+		if "credit applied to" in note:
+			return "credit application"
+		applied = APPLIED_TO.search(note) if doctype == JOURNAL else None
+		if applied:
+			return f"application to {applied.group(1)}"
+	if doctype == PAYMENT and entity == "JournalEntry":
+		return "deductions"
+	if doctype == PURCHASE and entity == "Deposit":
+		return "refund"
+	return "main"
+
+
+def expected_companions(doc: dict) -> list[tuple[str, str]]:
+	"""(role, entity) of every companion record a submitted document must have live in QuickBooks."""
+	doctype = doc["doctype"]
+	if doctype == PAYMENT:
+		refund = (doc["payment_type"], doc["party_type"]) in REFUND_ENTITIES
+		if refund and doc.get("references"):
+			return [("refund application", "Payment" if doc["party_type"] == "Customer" else "BillPayment")]
+		if not refund and doc.get("deductions"):
+			return [("deductions", "JournalEntry")]
+		return []
+	if doctype == JOURNAL:
+		return [
+			(
+				f"application to {row['reference_name']}",
+				"Payment" if row["party_type"] == "Customer" else "BillPayment",
+			)
+			for row in doc["accounts"]
+			if row.get("reference_name")
+		]
+	if doctype == PURCHASE and doc.get("is_return") and doc.get("is_paid"):
+		return [("refund", "Deposit"), ("refund application", "BillPayment")]
+	if doc.get("is_return") and not doc.get("update_outstanding_for_self"):
+		return [("credit application", "Payment" if doctype == SALES else "BillPayment")]
+	return []
 
 
 # The shared store -----------------------------------------------------------------------------------------------
@@ -926,12 +1297,25 @@ class SoakPort(SQLitePort):
 		self.exit_probability = 0.0
 
 	def save_record(self, record: SyncRecord) -> None:
-		if self.exit_probability:
-			kind = self._write_just_returned(record)
-			if kind and self.rng.random() < self.exit_probability:
-				self.store.event(kind, record.doctype, record.name, _describe(record), self.worker)
-				os._exit(EXIT_AFTER_WRITE)
+		# Inside one of the port's transactions (a batch's records saved together, update_record) the exit is
+		# decided before it: the event goes through the store's own connection, which would wait for this one.
+		if self.exit_probability and not self._db._connection().in_transaction:
+			self._maybe_exit(record)
 		super().save_record(record)
+
+	def save_records(self, records: list[SyncRecord]) -> None:
+		"""A backfill chunk's records, saved in one transaction: the worker may leave before it, once any of them
+		records a write QuickBooks just answered."""
+		if self.exit_probability:
+			for record in records:
+				self._maybe_exit(record)
+		super().save_records(records)
+
+	def _maybe_exit(self, record: SyncRecord) -> None:
+		kind = self._write_just_returned(record)
+		if kind and self.rng.random() < self.exit_probability:
+			self.store.event(kind, record.doctype, record.name, _describe(record), self.worker)
+			os._exit(EXIT_AFTER_WRITE)
 
 	def _write_just_returned(self, record: SyncRecord) -> str | None:
 		before = self.get_record(record.doctype, record.name) or SyncRecord(record.doctype, record.name)
@@ -1244,7 +1628,11 @@ class Soak:
 			self.port.add_document(plan.doc)
 		order = sorted(
 			self.backfill,
-			key=lambda plan: (plan.doc["doctype"] == PAYMENT, plan.doc.get("is_return", 0), plan.doc["name"]),
+			key=lambda plan: (
+				pushed_type(plan.doc["doctype"]).push_order,
+				plan.doc.get("is_return", 0),
+				plan.doc["name"],
+			),
 		)
 		for start in range(0, len(order), BACKFILL_CHUNK):
 			self.store.enqueue(
@@ -1545,7 +1933,8 @@ class Soak:
 
 	def edit(self) -> None:
 		"""Change a document that is not in QuickBooks yet (as far as its record says), the way a settings change
-		changes its payload: a line description, or quantity and rate with the same amount."""
+		changes its payload: a line description, or quantity and rate with the same amount; a journal entry's
+		remark."""
 		for _ in range(3):
 			rows = self.store.rows(
 				"select doctype, name from records where status in ('Queued', 'Failed') and doctype != ? order by random() limit 1",
@@ -1565,6 +1954,9 @@ class Soak:
 			return
 
 	def _edit(self, doc: dict, kind: str) -> str:
+		if doc["doctype"] == JOURNAL:
+			doc["user_remark"] = f"{doc['user_remark']} (rev {self.rng.randrange(1000)})"
+			return "journal entry remark"
 		row = self.rng.choice(doc["items"])
 		qty, rate = Decimal(str(row["qty"])), Decimal(str(row["rate"]))
 		if kind == "quantity and rate" and qty > 0 and (rate * 100) % 2 == 0:
@@ -1758,14 +2150,8 @@ class Soak:
 		roles: dict[tuple[str, str], list[dict]] = defaultdict(list)
 		for entity, obj in found:
 			note = obj.get("PrivateNote") or ""
-			if entity == "JournalEntry" and "deductions" in note:
-				role = "deductions"
-			elif entity in ("Payment", "BillPayment") and "credit applied to" in note:
-				role = "credit application"
-			else:
-				role = "main"
-			if not note.startswith("Voided"):
-				roles[(role, entity)].append(obj)
+			if not note.startswith("Voided") and obj.get("status") != "Deleted":
+				roles[(role_of(key[0], entity, note), entity)].append(obj)
 		for (role, entity), live in roles.items():
 			if len(live) > 1:
 				ids = ", ".join(
@@ -1795,16 +2181,42 @@ class Soak:
 						"total mismatches",
 						f"{label}: {obj['Id']} TotalAmt {obj.get('TotalAmt')}, ERPNext {expected_total(doc)}",
 					)
-			if record and record.status == Status.SYNCED and record.qbo_id not in {obj["Id"] for obj in main}:
-				result.problem(
-					"Synced record pointing at no live record",
-					f"{label}: record has {record.qbo_entity} {record.qbo_id}",
-				)
+			for role, entity in expected_companions(doc):
+				if not roles.get((role, entity)):
+					result.problem(
+						"lost",
+						f"{label}: no live {entity} ({role}); record {_describe(record) if record else 'none'}",
+					)
+			if record and record.status == Status.SYNCED:
+				self._check_pointers(label, record, expected_entity(doc), main, roles)
 		if record is None:
 			if doc["docstatus"] == 1:
 				result.problem("stuck", f"{label}: no sync record")
 		elif record.status not in (Status.SYNCED, Status.VOIDED, Status.SKIPPED):
 			result.problem("stuck", f"{label}: {record.status.value} ({(record.error or '')[:160]})")
+
+	def _check_pointers(
+		self,
+		label: str,
+		record: SyncRecord,
+		entity: str,
+		main: list[dict],
+		roles: dict[tuple[str, str], list[dict]],
+	) -> None:
+		"""A Synced record names the document's own live record, and each companion it remembers is live."""
+		if record.qbo_entity != entity or record.qbo_id not in {obj["Id"] for obj in main}:
+			self.result.problem(
+				"Synced record pointing at no live record",
+				f"{label}: record has {record.qbo_entity} {record.qbo_id}",
+			)
+		live = {(entity, obj["Id"]) for (_role, entity), objs in roles.items() for obj in objs}
+		for key, value in record.related.items():
+			pointer = RELATED.match(value or "")
+			if pointer and pointer.group(1) in ENTITIES and pointer.groups() not in live:
+				self.result.problem(
+					"Synced record pointing at no live record",
+					f"{label}: record's {key} is {value}, not a live record of the document",
+				)
 
 	def _check_masters(self, held: dict[str, list[dict]]) -> None:
 		"""Customers and vendors the connector created carry "ERPNext Customer|Supplier <name>" in Notes; items are
