@@ -29,6 +29,7 @@ from quickbooks_connector.constants import (
 	REALM_ID,
 	REFRESH_TOKEN,
 	SETTINGS,
+	SYNC_LOG,
 )
 from quickbooks_connector.qbo import errors
 from quickbooks_connector.quickbooks_connector.company_details import update_company_details
@@ -171,6 +172,18 @@ def refuse_realm_switch(doc: "QuickBooksSettings", realm_id: str) -> None:
 				"These settings were connected to QuickBooks company {0} and their mappings point at its accounts. "
 				"Reconnect to that company, or remove the account and tax mappings before connecting another one."
 			).format(frappe.bold(doc.qbo_company_name or doc.realm_id)),
+			title=_("Different QuickBooks company"),
+		)
+	sent = frappe.db.count(SYNC_LOG, {"settings": doc.name, "qbo_id": ("is", "set")})
+	if doc.realm_id and doc.realm_id != realm_id and sent:
+		# The sync records hold that company's transaction ids: in another company they would name other
+		# transactions (ids start at 1 in every company), and a cancel or a look-up would act on them.
+		frappe.throw(
+			_(
+				"{0} ERPNext documents were sent to QuickBooks company {1} from these settings, and their sync records "
+				"point at its transactions. Reconnect to that company; to keep books in another QuickBooks company, "
+				"create the connection for it on another ERPNext company."
+			).format(sent, frappe.bold(doc.qbo_company_name or doc.realm_id)),
 			title=_("Different QuickBooks company"),
 		)
 

@@ -15,9 +15,10 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, get_datetime, now_datetime
 from frappe.utils.password import get_decrypted_password
 
-from quickbooks_connector.constants import ACCOUNT, CONNECTED, DISCONNECTED, EXPIRED, SETTINGS
+from quickbooks_connector.constants import ACCOUNT, CONNECTED, DISCONNECTED, EXPIRED, SETTINGS, SYNC_LOG
 from quickbooks_connector.qbo import errors
 from quickbooks_connector.quickbooks_connector import connection, token_refresh
+from quickbooks_connector.quickbooks_connector.port import log_name
 from quickbooks_connector.quickbooks_connector.settings import (
 	QuickBooksNotConnectedError,
 	callback_url,
@@ -224,6 +225,29 @@ class TestOAuthRoundTrip(ConnectionTestCase):
 		result = self.run_callback(**self.consent(self.settings.name, new_realm))
 
 		self.assertIn("mappings point at its accounts", result["notice"]["message"])
+		self.assertEqual(self.stored("realm_id"), self.settings.realm_id)
+
+	def test_reconnecting_to_another_quickbooks_company_is_refused_once_documents_were_sent_to_the_old_one(
+		self,
+	):
+		log = frappe.get_doc(
+			{
+				"doctype": SYNC_LOG,
+				"reference_doctype": "Sales Invoice",
+				"reference_name": "ACC-SINV-SENT-BEFORE",
+				"settings": self.settings.name,
+				"company": self.settings.company,
+				"status": "Synced",
+				"qbo_id": "1",
+			}
+		)
+		log.name = log_name(log.reference_doctype, log.reference_name)
+		log.db_insert()
+		new_realm = self.admin.create_realm()
+
+		result = self.run_callback(**self.consent(self.settings.name, new_realm))
+
+		self.assertIn("1 ERPNext documents were sent", result["notice"]["message"])
 		self.assertEqual(self.stored("realm_id"), self.settings.realm_id)
 
 	def test_test_connection_reports_the_company_and_token_expiry(self):
