@@ -8,9 +8,10 @@ bundled in quickbooks_connector/sample_data.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -20,11 +21,24 @@ from frappe.model.document import Document
 
 from erpnext.accounts.party import get_default_contact, get_party_account_currency, get_party_shipping_address
 
-from quickbooks_connector.constants import SETTINGS, SYNC_LOG, SYNC_STATUS_FIELD
+from quickbooks_connector.constants import (
+	PDF_PRINT_FORMATS,
+	SETTINGS,
+	STOCK_SUMMARY,
+	SYNC_LOG,
+	SYNC_STATUS_FIELD,
+)
+from quickbooks_connector.mapping.documents import reads_gl_rows
 from quickbooks_connector.mapping.errors import render_all
+from quickbooks_connector.mapping.gl_journal import GL_ROWS
 from quickbooks_connector.mapping.money import money
 from quickbooks_connector.quickbooks_connector.links import Links
 from quickbooks_connector.quickbooks_connector.settings import record_url
+from quickbooks_connector.quickbooks_connector.stock_ledger import (
+	gl_rows,
+	summary_document,
+	with_stock_postings,
+)
 from quickbooks_connector.quickbooks_connector.times import epoch_to_stored, stored_to_epoch
 from quickbooks_connector.sync.port import DocumentBusy, DocumentNotFound
 from quickbooks_connector.sync.records import ErrorKind, Status, SyncRecord
@@ -70,19 +84,36 @@ class FrappePort:
 		self.realm_id = settings.realm_id or ""
 		self.links = Links(self.settings, self.realm_id)
 		self._known_links: dict[tuple[str, str], str] = {}
+		self._parties: dict[tuple[str, str], dict] = {}
 		self._url = _record_url_builder(settings)
 
 	# Documents ------------------------------------------------------------------------------------------------
 
 	def get_document(self, doctype: str, name: str) -> dict:
+		if doctype == STOCK_SUMMARY:  # built from the day's stock postings
+			return summary_document(name)
 		if not frappe.db.exists(doctype, name):
 			raise DocumentNotFound(f"{doctype} {name} does not exist")
-		return plain_dict(frappe.get_doc(doctype, name))
+		doc = with_stock_postings(plain_dict(frappe.get_doc(doctype, name)))
+		# other documents booked from their GL rows (payments no QuickBooks form books, fixed asset sales)
+		if GL_ROWS not in doc and doc.get("docstatus") == 1 and reads_gl_rows(doc):
+			doc[GL_ROWS] = gl_rows(doctype, name)
+		return doc
 
 	def get_party(self, party_type: str, name: str) -> dict:
+		# Kept for the port's life (one job): a backfill's documents name the same parties again and again.
+		key = (party_type, name)
+		if key not in self._parties:
+			self._parties[key] = self._load_party(party_type, name)
+		return copy.deepcopy(self._parties[key])
+
+	def _load_party(self, party_type: str, name: str) -> dict:
 		if not frappe.db.exists(party_type, name):
 			raise DocumentNotFound(f"{party_type} {name} does not exist")
 		party = plain_dict(frappe.get_doc(party_type, name))
+		# names and e-mail are all a QuickBooks Employee takes (employee_payload)
+		if party_type == "Employee":
+			return party
 		party.update(_contact_details(party_type, party))
 		party["billing_address"] = _address(
 			party.get(f"{party_type.lower()}_primary_address") or get_default_address(party_type, name)
@@ -90,6 +121,22 @@ class FrappePort:
 		party["shipping_address"] = _address(get_party_shipping_address(party_type, name))
 		party["party_account_currency"] = get_party_account_currency(party_type, name, self.company)
 		return party
+
+	def get_pdf(self, doctype: str, name: str) -> bytes | None:
+		"""The document printed in the print format QuickBooks Settings chose (its default one when none is)."""
+		field = PDF_PRINT_FORMATS.get(doctype)
+		if not field:
+			return None
+		if not frappe.db.exists(doctype, name):
+			raise DocumentNotFound(f"{doctype} {name} does not exist")
+		print_format = frappe.db.get_value(SETTINGS, self.settings, field) or None
+		# Printed for QuickBooks, not for the user whose job this is: the PDF goes nowhere but to QuickBooks.
+		ignored = frappe.flags.ignore_print_permissions
+		frappe.flags.ignore_print_permissions = True
+		try:
+			return frappe.get_print(doctype, name, print_format, as_pdf=True)
+		finally:
+			frappe.flags.ignore_print_permissions = ignored
 
 	# Sync records ---------------------------------------------------------------------------------------------
 
@@ -101,10 +148,17 @@ class FrappePort:
 		self.save_records([record])
 
 	def save_records(self, records: Sequence[SyncRecord]) -> None:
-		for record in records:
+		logs = [log_name(record.doctype, record.name) for record in records]
+		existing = (
+			set(frappe.get_all(SYNC_LOG, filters={"name": ["in", logs]}, pluck="name")) if logs else set()
+		)
+		for record, log in zip(records, logs, strict=True):
 			values = row_from_record(record)
 			values["qbo_url"] = self._url(record.qbo_entity, record.qbo_id) if record.qbo_id else None
-			upsert_log(record.doctype, record.name, values, self.company, self.settings)
+			write_log(log, record.doctype, record.name, values, self.company, self.settings, log in existing)
+		set_documents_status(
+			[(record.doctype, record.name, Status(record.status).value) for record in records]
+		)
 		# The engine saves before every QuickBooks write ("outcome unknown") and right after it (the new id): both
 		# must survive a worker that dies in between, or the next attempt could not know to look the record up.
 		# A backfill chunk's records share one commit.
@@ -157,17 +211,23 @@ def upsert_log(doctype: str, name: str, values: dict, company: str | None, setti
 	This runs inside every submit, so it writes plain rows: no Sync Log document hooks (the controller has
 	none that matter) and not `doc.db_set`, which would reload the submitted document and run its on_change."""
 	log = log_name(doctype, name)
-	if log_exists(log):
-		frappe.db.set_value(SYNC_LOG, log, values)
-	else:
-		row = frappe.new_doc(SYNC_LOG)
-		row.update(
-			{"reference_doctype": doctype, "reference_name": name, "company": company, "settings": settings}
-		)
-		row.update(values)
-		row.name = log
-		row.db_insert()
+	write_log(log, doctype, name, values, company, settings, log_exists(log))
 	set_document_status(doctype, name, values["status"])
+
+
+def write_log(
+	log: str, doctype: str, name: str, values: dict, company: str | None, settings: str | None, exists: bool
+) -> None:
+	if exists:
+		frappe.db.set_value(SYNC_LOG, log, values)
+		return
+	row = frappe.new_doc(SYNC_LOG)
+	row.update(
+		{"reference_doctype": doctype, "reference_name": name, "company": company, "settings": settings}
+	)
+	row.update(values)
+	row.name = log
+	row.db_insert()
 
 
 # Record <-> Sync Log row ----------------------------------------------------------------------------------
@@ -224,7 +284,18 @@ def _money_or_none(value: object) -> Decimal | None:
 def set_document_status(doctype: str, name: str, status: str) -> None:
 	"""The QuickBooks column on the ERPNext document: no new version, no modified bump, no document reload
 	(plain SQL, as this runs inside every submit of a pushed doctype)."""
-	frappe.db.sql(f"update `tab{doctype}` set `{SYNC_STATUS_FIELD}` = %s where name = %s", (status, name))
+	set_documents_status([(doctype, name, status)])
+
+
+def set_documents_status(statuses: Iterable[tuple[str, str, str]]) -> None:
+	"""(doctype, name, status) for many documents: one UPDATE per doctype and status."""
+	groups: dict[tuple[str, str], list[str]] = {}
+	for doctype, name, status in statuses:
+		groups.setdefault((doctype, status), []).append(name)
+	for (doctype, status), names in groups.items():
+		frappe.db.sql(
+			f"update `tab{doctype}` set `{SYNC_STATUS_FIELD}` = %s where name in %s", (status, tuple(names))
+		)
 
 
 # Parties --------------------------------------------------------------------------------------------------

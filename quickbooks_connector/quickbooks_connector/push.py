@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import frappe
@@ -27,20 +28,29 @@ from quickbooks_connector.constants import (
 	PUSH_MODE,
 	SETTINGS,
 	START_DATE_OVERRIDE_ROLES,
+	STOCK_SUMMARY,
 	SYNC_LOG,
 	SYNC_START_DATE,
 	SYNC_STATUS_FIELD,
 	TAX_MAPPINGS,
 )
 from quickbooks_connector.mapping.errors import render
-from quickbooks_connector.mapping.registry import PUSHED_TYPES
+from quickbooks_connector.mapping.registry import PUSHED_TYPES, pushed_type
 from quickbooks_connector.quickbooks_connector.company_details import refresh_preferences_if_stale
 from quickbooks_connector.quickbooks_connector.context import PUSHED_DOCTYPES, mapping_context, sync_policy
 from quickbooks_connector.quickbooks_connector.notifications import notify
 from quickbooks_connector.quickbooks_connector.port import FrappePort, log_exists, log_name, upsert_log
 from quickbooks_connector.quickbooks_connector.safety import log_error, scrub_secrets
 from quickbooks_connector.quickbooks_connector.settings import get_client, get_settings
-from quickbooks_connector.sync import DocumentBusy, DocumentNotFound, PushEngine, ResyncRefused, SyncPolicy
+from quickbooks_connector.quickbooks_connector.stock_ledger import close_days
+from quickbooks_connector.sync import (
+	DocumentBusy,
+	DocumentNotFound,
+	PushEngine,
+	ResyncRefused,
+	SyncPolicy,
+	refresh,
+)
 from quickbooks_connector.sync.records import ErrorKind, Status
 
 JOB = "quickbooks_connector.quickbooks_connector.push.run_sync"
@@ -203,7 +213,10 @@ def run_sync(doctype: str, name: str, manual: bool = False) -> str:
 	except Exception as error:
 		return _record_outside_engine(doctype, name, settings.name, _connection_problem(settings, error))
 	try:
-		record = engine.sync(doctype, name, manual=manual)
+		if pushed_type(doctype).refreshable:  # what it posts may have changed since it was sent
+			record = refresh(engine, doctype, name, manual=manual)
+		else:
+			record = engine.sync(doctype, name, manual=manual)
 	except DocumentNotFound:
 		message = {"status": Status.SKIPPED.value, "error": _("The document no longer exists in ERPNext.")}
 		return _record_outside_engine(doctype, name, settings.name, message)
@@ -314,7 +327,8 @@ def retry_due() -> None:
 	due = frappe.get_all(
 		SYNC_LOG,
 		filters={
-			"status": Status.FAILED.value,
+			# Synced with a transient problem: its PDF is still to be attached (sync.attachments)
+			"status": ["in", [Status.FAILED.value, Status.SYNCED.value]],
 			"error_kind": ["in", [ErrorKind.TRANSIENT.value, ErrorKind.AUTH.value]],
 			"next_retry_at": ["<=", now],
 		},
@@ -528,7 +542,13 @@ def _queue_manual(doctype: str, name: str, despite_start_date: bool = False) -> 
 	doc = frappe.get_doc(doctype, name)
 	if doc.docstatus == 0:
 		frappe.throw(_("Submit {0} first: only submitted documents are sent to QuickBooks.").format(name))
-	status = frappe.db.get_value(SYNC_LOG, log_name(doctype, name), "status")
+	status, error_kind = frappe.db.get_value(SYNC_LOG, log_name(doctype, name), ["status", "error_kind"]) or (
+		None,
+		None,
+	)
+	if doc.docstatus == 1 and status == Status.SYNCED.value and error_kind:
+		enqueue_sync(doctype, name, manual=True)  # its PDF is still to be attached: the record stays Synced
+		return status
 	if not _needs_sync(doc.docstatus, status):
 		return status or Status.SKIPPED.value  # QuickBooks already matches the document
 	settings = get_settings(doc.company, _MANUAL_FIELDS)
@@ -603,7 +623,7 @@ def run_backfill(settings: str, from_date: str, to_date: str, doctypes: list[str
 	settings_doc = frappe.get_doc(SETTINGS, settings)
 	pending = _backfill_documents(settings_doc.company, from_date, to_date, doctypes)
 	# The user chose the dates: the sync start date does not apply, the enabled document types do.
-	policy = SyncPolicy(None, sync_policy(settings_doc).enabled_doctypes)
+	policy = replace(sync_policy(settings_doc), start_date=None)
 	try:
 		engine = build_engine(settings_doc, policy=policy)
 	except Exception as error:
@@ -639,11 +659,13 @@ def _backfill_documents(
 		)
 	}
 	pending = []
+	if STOCK_SUMMARY in doctypes:
+		close_days(company, from_date, to_date)  # Daily Summary: the range's past days, ready to send
 	for doctype in doctypes:
 		rows = frappe.get_all(
 			doctype,
 			filters={"company": company, "docstatus": 1, "posting_date": ["between", [from_date, to_date]]},
-			fields=["name", "is_return"] if doctype != "Payment Entry" else ["name"],
+			fields=["name", "is_return"] if frappe.get_meta(doctype).has_field("is_return") else ["name"],
 		)
 		pending.extend(
 			(PUSH_ORDER.get(doctype, 1), row.get("is_return") or 0, doctype, row.name)

@@ -7,7 +7,9 @@ frappe.ui.form.on("QuickBooks Sync Log", {
 		const group = __("QuickBooks");
 		// Sync Logs are the connector's record of what QuickBooks holds: read-only here (no Save, no Delete).
 		frm.disable_save();
-		if (["Failed", "Skipped", "Queued"].includes(doc.status)) {
+		// A Synced record with a problem kind: its PDF is still to be attached (Retry attaches it).
+		const pdf_pending = doc.status === "Synced" && doc.error_kind;
+		if (["Failed", "Skipped", "Queued"].includes(doc.status) || pdf_pending) {
 			frm.add_custom_button(__("Retry"), () => {
 				frappe
 					.xcall("quickbooks_connector.quickbooks_connector.push.retry", {
@@ -140,7 +142,7 @@ function quickbooks_map_dialog(frm, account, tax) {
 	const fields = tax
 		? [{ fieldname: "qbo_tax_code", fieldtype: "Link", options: "QuickBooks Tax Code", label: __("QuickBooks Tax Code"), reqd: 1, get_query: () => ({ filters }) }]
 		: [
-				{ fieldname: "purpose", fieldtype: "Select", label: __("Purpose"), reqd: 1, options: ["Income", "Expense", "Receivable", "Payable", "Bank and Cash", "Tax", "Discount", "Rounding", "Write Off"] },
+				{ fieldname: "purpose", fieldtype: "Select", label: __("Purpose"), reqd: 1, options: ["Income", "Expense", "Receivable", "Payable", "Bank and Cash", "Tax", "Discount", "Rounding", "Write Off", "Stock", "Other"] },
 				{ fieldname: "qbo_account", fieldtype: "Link", options: "QuickBooks Account", label: __("QuickBooks Account"), reqd: 1, get_query: () => ({ filters }) },
 		  ];
 	const dialog = new frappe.ui.Dialog({
