@@ -183,6 +183,8 @@ WEBHOOK_URL = "webhook_url"
 WEBHOOK_VERIFIER_TOKEN = "webhook_verifier_token"
 UNDEPOSITED_FUNDS_ACCOUNT = "undeposited_funds_account"
 QUICKBOOKS_VOID_CANCELS = "quickbooks_void_cancels"
+# invoices and bills made in QuickBooks (not by the connector) become draft Sales / Purchase Invoices
+IMPORT_QUICKBOOKS_DOCUMENTS = "import_quickbooks_documents"
 LAST_WEBHOOK_AT = "last_webhook_at"
 CHANGES_CURSOR = "changes_cursor"
 LAST_CATCH_UP_AT = "last_catch_up_at"
