@@ -672,19 +672,29 @@ def reference_details(lines: list[JournalLine], applications: list[Application])
 
 
 def _line_json(line: JournalLine, refs: Refs) -> dict:
+	return journal_line_json(line.amount, line.account, line.dimensions, line.party, refs, line.row.remark)
+
+
+def journal_line_json(
+	amount: Decimal,
+	account: QBOAccountRef,
+	dimensions: Mapping,
+	party: PartySpec | None,
+	refs: Refs,
+	description: str | None = None,
+) -> dict:
+	"""One QuickBooks journal line: positive amounts debit, negative credit; a party line names its customer,
+	vendor or employee."""
 	detail: dict = {
-		"PostingType": "Debit" if line.amount > 0 else "Credit",
-		"AccountRef": line.account.ref(),
-		**line.dimensions,
+		"PostingType": "Debit" if amount > 0 else "Credit",
+		"AccountRef": account.ref(),
+		**dimensions,
 	}
-	if line.party is not None:
-		detail["Entity"] = {
-			"Type": line.party.kind,
-			"EntityRef": {"value": refs.require_party_of(line.party)},
-		}
-	body: dict = {"DetailType": "JournalEntryLineDetail", "Amount": abs(line.amount)}
-	if line.row.remark:
-		body["Description"] = line.row.remark
+	if party is not None:
+		detail["Entity"] = {"Type": party.kind, "EntityRef": {"value": refs.require_party_of(party)}}
+	body: dict = {"DetailType": "JournalEntryLineDetail", "Amount": abs(amount)}
+	if description:
+		body["Description"] = description
 	body["JournalEntryLineDetail"] = detail
 	return body
 

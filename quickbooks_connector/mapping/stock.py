@@ -41,6 +41,7 @@ from quickbooks_connector.constants import STOCK_SUMMARY
 from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef
 from quickbooks_connector.mapping.dimensions import Dimensions, Tags, tags_of
 from quickbooks_connector.mapping.errors import MappingError, Problem, Problems, _
+from quickbooks_connector.mapping.journal import journal_line_json
 from quickbooks_connector.mapping.lines import AccountBook, check_currency, currency_fields, flag
 from quickbooks_connector.mapping.money import ZERO, fmt, money
 from quickbooks_connector.mapping.naming import doc_number, plain_text, private_note
@@ -530,21 +531,7 @@ def journal_payload(planned: StockPlan, ctx: MappingContext, refs: Refs) -> QBOP
 
 
 def _line_json(line: StockLine, refs: Refs) -> dict:
-	detail: dict = {
-		"PostingType": "Debit" if line.amount > 0 else "Credit",
-		"AccountRef": line.account.ref(),
-		**line.dimensions,
-	}
-	if line.party is not None:
-		detail["Entity"] = {
-			"Type": line.party.kind,
-			"EntityRef": {"value": refs.require_party_of(line.party)},
-		}
-	return {
-		"DetailType": "JournalEntryLineDetail",
-		"Amount": abs(line.amount),
-		"JournalEntryLineDetail": detail,
-	}
+	return journal_line_json(line.amount, line.account, line.dimensions, line.party, refs)
 
 
 def _voucher_details(doc: Mapping) -> list[str]:
