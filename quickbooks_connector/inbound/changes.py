@@ -13,7 +13,12 @@ For each changed QuickBooks record (read after a webhook, or from the CDC catch-
    (inbound/payments.py), exactly once per realm, entity and Id. Edited later -> a finding on the Payment Entry,
    never a second one; voided or deleted -> a finding (or a cancel, per the setting). One that cannot be applied
    waits with its problems and is tried again with its next change or by Retry.
-3. Anything else (records the connector has nothing to do with) -> nothing.
+3. An Invoice / Bill made in QuickBooks (no sync record, no marker), when QuickBooks Settings import them -> a draft
+   Sales / Purchase Invoice (inbound/documents.py) linked to its QuickBooks record, once per realm, entity and Id.
+   Edited later in QuickBooks: the draft is rebuilt while it is still a draft; once submitted, the edit is a
+   finding. Voided or deleted: a finding (and a cancel of a submitted one, per the setting). One that cannot be
+   matched (party, item, account, tax) waits with its problems, like a payment.
+4. Anything else (records the connector has nothing to do with) -> nothing.
 
 A finding is recorded once per version of the record (its key names the SyncToken, or "deleted").
 """
@@ -26,7 +31,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from quickbooks_connector.inbound import payments
+from quickbooks_connector.inbound import documents, payments
 from quickbooks_connector.inbound.events import ChangeEvent
 from quickbooks_connector.inbound.payments import InboundSettings, Target
 from quickbooks_connector.inbound.records import (
@@ -51,6 +56,8 @@ OWNED_ENTITIES = frozenset(
 	{"Invoice", "CreditMemo", "Bill", "VendorCredit", "JournalEntry", *payments.PAYERS}
 )
 VOIDED, DELETED, EDITED = "voided", "deleted", "edited"
+# What the connector records in ERPNext from records made in QuickBooks, keyed by realm, entity and Id
+IMPORTED_ENTITIES = frozenset({*payments.PAYERS, *documents.ENTITIES})
 # "ERPNext Sales Invoice ACC-SINV-..." at the start of a note (after "Voided - " once voided) or of a detail
 _MARKER = re.compile(
 	rf"(?:^|\s){re.escape(MARKER_PREFIX)}(?:{'|'.join(re.escape(t.doctype) for t in PUSHED_TYPES)}) \S"
@@ -69,6 +76,19 @@ class InboundPort(Protocol):
 	def get_import(self, key: str) -> Imported | None: ...
 
 	def save_import(self, imported: Imported) -> None: ...
+
+	def linked_key(self, qbo_entity: str, qbo_id: str) -> str | None:
+		"""The ERPNext key a QuickBooks Link gives a QuickBooks record (party name; item code|account)."""
+
+	def find_items(self, name: str, sku: str) -> list[str]:
+		"""Enabled ERPNext item codes matching a QuickBooks item: code = SKU first, else code or name = name."""
+
+	def create_draft(self, doc: dict, imported: Imported) -> str:
+		"""Inserts `doc` as a draft already linked to `imported`'s QuickBooks record (its submit sends nothing);
+		returns its name. Raises MappingError when ERPNext refuses it."""
+
+	def update_draft(self, doctype: str, name: str, doc: dict, imported: Imported) -> None:
+		"""Replaces the draft's values with `doc` (QuickBooks changed the record); raises MappingError."""
 
 	def create_document(self, doc: dict, imported: Imported) -> str:
 		"""Inserts and submits `doc` as recording `imported` (never sent back to QuickBooks); returns its name.
@@ -97,7 +117,7 @@ class Finding:
 
 @dataclass
 class Outcome:
-	action: str  # ignored | created | waiting | flagged | cancelled | unchanged
+	action: str  # ignored | created | updated | waiting | flagged | cancelled | unchanged
 	reason: str = ""
 	document: tuple[str, str] | None = None
 	problems: list[dict] = field(default_factory=list)
@@ -130,8 +150,10 @@ class InboundEngine:
 		qbo_id = str(obj["Id"])
 		key = import_key(self.settings.realm_id, entity, qbo_id)
 		with self.port.lock(key):
-			imported = self.port.get_import(key) if entity in payments.PAYERS else None
+			imported = self.port.get_import(key) if entity in IMPORTED_ENTITIES else None
 			if imported is not None and imported.name:
+				if entity in documents.ENTITIES:
+					return self._draft_changed(imported, obj)
 				return self._imported_changed(imported, obj)
 			pushed = self.port.pushed(entity, qbo_id)
 			if pushed is not None:
@@ -140,6 +162,8 @@ class InboundEngine:
 				return Outcome("ignored", "written by the connector")
 			if entity in payments.PAYERS:
 				return self._payment(entity, obj, key, imported)
+			if entity in documents.ENTITIES and self.settings.import_documents:
+				return self._document(entity, obj, key, imported)
 			return Outcome("ignored", "not made from ERPNext")
 
 	# Records the connector wrote ------------------------------------------------------------------------------
@@ -208,6 +232,78 @@ class InboundEngine:
 					documents[(line.doctype, line.name)] = {"name": line.name, "docstatus": 2}
 		return payments.build(entity, obj, lines, documents, self.settings, self.port.account_currency)
 
+	# Invoices and bills made in QuickBooks -----------------------------------------------------------------------
+
+	def _document(self, entity: str, obj: dict, key: str, imported: Imported | None) -> Outcome:
+		if is_deleted(obj) or is_voided(obj):
+			if imported is not None:  # it waited; nothing to import any more
+				imported.problems, imported.sync_token = [], obj.get("SyncToken")
+				self.port.save_import(imported)
+			return Outcome("ignored", "voided or deleted before it was imported")
+		imported = imported or Imported(key, entity, str(obj["Id"]))
+		imported.sync_token = obj.get("SyncToken")
+		try:
+			doc = self._draft(entity, obj)
+			name = self.port.create_draft(doc, imported)
+		except MappingError as error:
+			imported.problems = [problem.as_dict() for problem in error.with_heading]
+			self.port.save_import(imported)
+			return Outcome("waiting", str(error), problems=imported.problems)
+		imported.doctype, imported.name, imported.problems = doc["doctype"], name, []
+		self.port.save_import(imported)
+		return Outcome("created", f"draft {doc['doctype']} {name}", (doc["doctype"], name))
+
+	def _draft(self, entity: str, obj: dict) -> dict:
+		party_key = self.port.linked_key(
+			documents.KINDS[entity].party_entity, documents.party_id(entity, obj)
+		)
+		items = {qbo_id: self._item(qbo_id) for qbo_id in documents.item_ids(entity, obj)}
+		return documents.build(entity, obj, party_key, items, self.settings)
+
+	def _item(self, qbo_id: str) -> documents.ItemMatch:
+		held = self.read("Item", qbo_id) or {}
+		name, sku = str(held.get("Name") or ""), str(held.get("Sku") or "")
+		accounts = {
+			"income_account_id": str((held.get("IncomeAccountRef") or {}).get("value") or ""),
+			"expense_account_id": str((held.get("ExpenseAccountRef") or {}).get("value") or ""),
+		}
+		code, _, account = (self.port.linked_key("Item", qbo_id) or "").rpartition("|")
+		if code and code != "account":  # pushed items are keyed "item_code|income account"
+			return documents.ItemMatch(qbo_id, code, name, sku, **accounts)
+		found = self.port.find_items(name, sku) if name or sku else []
+		if len(found) == 1:
+			return documents.ItemMatch(qbo_id, found[0], name, sku, **accounts)
+		return documents.ItemMatch(qbo_id, None, name, sku, tuple(found), **accounts)
+
+	def _draft_changed(self, imported: Imported, obj: dict) -> Outcome:
+		"""An imported invoice or bill changed in QuickBooks: its draft follows; once submitted, it is flagged."""
+		document = (imported.doctype, imported.name)
+		if not is_deleted(obj) and obj.get("SyncToken") == imported.sync_token:
+			return Outcome("ignored", "already imported", document)
+		try:
+			docstatus = self.port.get_document(imported.doctype, imported.name).get("docstatus")
+		except DocumentNotFound:
+			return Outcome("ignored", "its draft was deleted in ERPNext", document)
+		if docstatus != 0:
+			return self._imported_changed(imported, obj)
+		if is_deleted(obj) or is_voided(obj):
+			kind = DELETED if is_deleted(obj) else VOIDED
+			imported.sync_token = obj.get("SyncToken")
+			self.port.save_import(imported)
+			return self._flag(imported.doctype, imported.name, imported, obj, kind, (), draft=True)
+		imported.sync_token = obj.get("SyncToken")
+		try:
+			self.port.update_draft(
+				imported.doctype, imported.name, self._draft(imported.qbo_entity, obj), imported
+			)
+		except MappingError as error:  # the draft keeps its values until the record can be read again
+			imported.problems = [problem.as_dict() for problem in error.with_heading]
+			self.port.save_import(imported)
+			return Outcome("waiting", str(error), document, problems=imported.problems)
+		imported.problems = []
+		self.port.save_import(imported)
+		return Outcome("updated", f"draft {imported.doctype} {imported.name}", document)
+
 	def _imported_changed(self, imported: Imported, obj: dict) -> Outcome:
 		document = (imported.doctype, imported.name)
 		if not is_deleted(obj) and obj.get("SyncToken") == imported.sync_token:
@@ -229,6 +325,7 @@ class InboundEngine:
 		obj: dict,
 		kind: str,
 		changes: tuple[Change, ...],
+		draft: bool = False,
 	) -> Outcome:
 		version = "deleted" if kind == DELETED else str(obj.get("SyncToken"))
 		key = f"{import_key(self.settings.realm_id, source.qbo_entity, source.qbo_id)}:{version}"
@@ -240,11 +337,11 @@ class InboundEngine:
 			source.qbo_entity,
 			source.qbo_id,
 			changes,
-			_problem(kind, source, changes),
+			_draft_problem(kind, source, doctype, name) if draft else _problem(kind, source, changes),
 		)
 		if not self.port.record_finding(finding):
 			return Outcome("ignored", "already flagged", (doctype, name), finding=finding)
-		if kind in (VOIDED, DELETED) and self.settings.void_cancels:
+		if kind in (VOIDED, DELETED) and self.settings.void_cancels and not draft:
 			self.port.cancel_document(doctype, name, finding)
 			return Outcome("cancelled", kind, (doctype, name), finding=finding)
 		return Outcome("flagged", kind, (doctype, name), finding=finding)
@@ -275,6 +372,19 @@ def _problem(kind: str, source: Pushed | Imported, changes: tuple[Change, ...]) 
 		_("{entity} {id} was deleted in QuickBooks."),
 		_("Cancel the document in ERPNext too, or record it in QuickBooks again (Resync)."),
 		**facts,
+	)
+
+
+def _draft_problem(kind: str, source: Imported, doctype: str, name: str) -> Problem:
+	return Problem.of(
+		"removed_before_submitted",
+		_("{entity} {id} was {kind} in QuickBooks before its draft {doctype} {name} was submitted."),
+		_("Delete the draft {doctype} {name}."),
+		entity=source.qbo_entity,
+		id=source.qbo_id,
+		kind=kind,
+		doctype=doctype,
+		name=name,
 	)
 
 

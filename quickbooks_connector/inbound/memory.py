@@ -11,12 +11,19 @@ from contextlib import contextmanager
 from quickbooks_connector.inbound.changes import Finding
 from quickbooks_connector.inbound.records import Imported, Pushed, pushed_from_record
 from quickbooks_connector.sync.memory import MemoryPort
+from quickbooks_connector.sync.records import Status, SyncRecord
 
 
 class MemoryInboundPort:
-	"""`created` holds the documents made from QuickBooks records (name -> dict), `findings` every finding once."""
+	"""`created` holds the documents made from QuickBooks records (name -> dict), `findings` every finding once;
+	`items` the ERPNext items drafts may name (item code -> item name)."""
 
-	def __init__(self, sync_port: MemoryPort, account_currencies: Mapping[str, str] | None = None) -> None:
+	def __init__(
+		self,
+		sync_port: MemoryPort,
+		account_currencies: Mapping[str, str] | None = None,
+		items: Mapping[str, str] | None = None,
+	) -> None:
 		self.sync_port = sync_port
 		self.account_currencies = dict(account_currencies or {})
 		self.default_currency = "USD"
@@ -24,6 +31,7 @@ class MemoryInboundPort:
 		self.created: dict[str, dict] = {}
 		self.findings: dict[str, Finding] = {}
 		self.cancelled: list[tuple[str, str]] = []
+		self.items = dict(items or {})
 		self._locks: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
 		self._guard = threading.Lock()
 
@@ -52,6 +60,31 @@ class MemoryInboundPort:
 		self.created[name] = {**copy.deepcopy(doc), "name": name, "docstatus": 1}
 		self.sync_port.add_document(self.created[name])
 		return name
+
+	def linked_key(self, qbo_entity: str, qbo_id: str) -> str | None:
+		return self.sync_port.get_linked_key(qbo_entity, qbo_id)
+
+	def find_items(self, name: str, sku: str) -> list[str]:
+		if sku and sku in self.items:
+			return [sku]
+		return sorted(code for code, item_name in self.items.items() if name in (code, item_name))
+
+	def create_draft(self, doc: dict, imported: Imported) -> str:
+		prefix = "QBO-SINV" if doc["doctype"] == "Sales Invoice" else "QBO-PINV"
+		name = f"{prefix}-{len(self.created) + 1:05d}"
+		self.created[name] = {**copy.deepcopy(doc), "name": name, "docstatus": 0}
+		self.sync_port.add_document(self.created[name])
+		record = SyncRecord(doc["doctype"], name, Status.SYNCED, imported.qbo_entity, imported.qbo_id)
+		record.sync_token = imported.sync_token
+		self.sync_port.save_record(record)
+		return name
+
+	def update_draft(self, doctype: str, name: str, doc: dict, imported: Imported) -> None:
+		self.created[name] = {**copy.deepcopy(doc), "name": name, "docstatus": 0}
+		self.sync_port.add_document(self.created[name])
+		record = self.sync_port.get_record(doctype, name)
+		record.sync_token = imported.sync_token
+		self.sync_port.save_record(record)
 
 	def record_finding(self, finding: Finding) -> bool:
 		if finding.key in self.findings:

@@ -21,10 +21,10 @@ Anything that cannot be applied raises one MappingError listing its problems; th
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from quickbooks_connector.mapping.context import QBOAccountRef
+from quickbooks_connector.mapping.context import QBOAccountRef, QBOTaxCodeRef
 from quickbooks_connector.mapping.errors import MappingError, Problem, Problems, _
 from quickbooks_connector.mapping.money import ZERO, money, to_decimal
 
@@ -56,6 +56,11 @@ class InboundSettings:
 	undeposited_funds_ids: frozenset[str] = frozenset()
 	undeposited_funds_account: str | None = None
 	void_cancels: bool = False
+	# invoices and bills made in QuickBooks become drafts (inbound/documents.py), their tax mapped back through:
+	import_documents: bool = False
+	tax_code_map: Mapping[str, QBOTaxCodeRef] = field(default_factory=dict)
+	tax_accounts: frozenset[str] = frozenset()
+	exempt_tax_code_id: str = ""
 
 	def erpnext_accounts(self, qbo_account_id: str) -> list[str]:
 		return sorted(account for account, ref in self.account_map.items() if ref.id == qbo_account_id)
