@@ -1,7 +1,8 @@
 """The inbound engine's port on Frappe: which QuickBooks records the connector wrote (QuickBooks Sync Logs), what it
 made of records made in QuickBooks (QuickBooks Inbound Change rows), and the ERPNext side effects — Payment Entries
-inserted and submitted without being sent back, findings on the Sync Log with a comment and a notification to the
-Accounts Managers, cancels when the settings ask for them."""
+inserted and submitted without being sent back, draft Sales / Purchase Invoices for invoices and bills made in
+QuickBooks (linked to them before anyone submits them, so a submit sends nothing), findings on the Sync Log with a
+comment and a notification to the Accounts Managers, cancels when the settings ask for them."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from quickbooks_connector.inbound.changes import Finding
 from quickbooks_connector.inbound.records import Imported, Pushed, import_key, pushed_from_record
 from quickbooks_connector.mapping.errors import MappingError, Problem, render, render_all
 from quickbooks_connector.mapping.errors import _ as mark
+from quickbooks_connector.quickbooks_connector.links import Links
 from quickbooks_connector.quickbooks_connector.notifications import notify_managers
 from quickbooks_connector.quickbooks_connector.port import FrappePort, log_exists, log_name, upsert_log
 from quickbooks_connector.sync.port import DocumentBusy
@@ -44,6 +46,7 @@ class FrappeInboundPort:
 		self.company = settings.company
 		self.realm_id = settings.realm_id or ""
 		self.sync = FrappePort(settings)
+		self.links = Links(settings.name, self.realm_id)
 
 	# What the connector wrote ---------------------------------------------------------------------------------
 
@@ -65,6 +68,22 @@ class FrappeInboundPort:
 
 	def account_currency(self, account: str) -> str:
 		return frappe.db.get_value("Account", account, "account_currency") or ""
+
+	def linked_key(self, qbo_entity: str, qbo_id: str) -> str | None:
+		return self.links.key(qbo_entity, qbo_id) if qbo_id else None
+
+	def find_items(self, name: str, sku: str) -> list[str]:
+		"""Enabled items whose code is the QuickBooks SKU; else whose code or item name is the QuickBooks name."""
+		enabled = {"disabled": 0}
+		if sku:
+			found = frappe.get_all("Item", filters={**enabled, "item_code": sku}, pluck="name")
+			if found:
+				return found
+		if not name:
+			return []
+		by_code = frappe.get_all("Item", filters={**enabled, "item_code": name}, pluck="name")
+		by_name = frappe.get_all("Item", filters={**enabled, "item_name": name}, pluck="name")
+		return sorted({*by_code, *by_name})
 
 	# What was made of records made in QuickBooks ---------------------------------------------------------------
 
@@ -149,6 +168,56 @@ class FrappeInboundPort:
 			)
 		return new.name
 
+	def create_draft(self, doc: dict, imported: Imported) -> str:
+		"""Inserted as a draft and linked to its QuickBooks record (a Synced sync record with its id): the push
+		leaves a document that already is a QuickBooks record alone, so submitting the draft sends nothing."""
+		frappe.db.savepoint(SAVEPOINT)
+		try:
+			new = frappe.get_doc(_frappe_values(doc))
+			new.flags[FROM_QUICKBOOKS_FLAG] = True
+			new.flags.ignore_permissions = True
+			new.insert()
+			self._link(new.doctype, new.name, imported)
+		except frappe.ValidationError as error:
+			frappe.db.rollback(save_point=SAVEPOINT)
+			raise _refused(doc["doctype"], imported, error) from error
+		return new.name
+
+	def update_draft(self, doctype: str, name: str, doc: dict, imported: Imported) -> None:
+		"""The draft takes QuickBooks' values again (lines and taxes replaced); a submitted one is never touched."""
+		frappe.db.savepoint(SAVEPOINT)
+		try:
+			draft = frappe.get_doc(doctype, name)
+			if draft.docstatus != 0:
+				raise frappe.ValidationError(_("It was submitted meanwhile."))
+			values = _frappe_values({key: value for key, value in doc.items() if key != "doctype"})
+			draft.set("items", [])
+			draft.set("taxes", [])
+			draft.update(values)
+			draft.flags[FROM_QUICKBOOKS_FLAG] = True
+			draft.flags.ignore_permissions = True
+			draft.save()
+			self._link(doctype, name, imported)
+		except frappe.ValidationError as error:
+			frappe.db.rollback(save_point=SAVEPOINT)
+			raise _refused(doctype, imported, error) from error
+
+	def _link(self, doctype: str, name: str, imported: Imported) -> None:
+		upsert_log(
+			doctype,
+			name,
+			{
+				"status": Status.SYNCED.value,
+				"qbo_entity": imported.qbo_entity,
+				"qbo_id": imported.qbo_id,
+				"sync_token": imported.sync_token,
+				"synced_at": now_datetime(),
+				"error": None,
+			},
+			self.company,
+			self.settings,
+		)
+
 	def record_finding(self, finding: Finding) -> bool:
 		key = import_key(self.realm_id, finding.qbo_entity, finding.qbo_id)
 		seen = self.get_import(key) or Imported(key, finding.qbo_entity, finding.qbo_id)
@@ -198,6 +267,19 @@ class FrappeInboundPort:
 			yield
 		finally:
 			frappe.db.sql("select release_lock(%s)", lock)
+
+
+def _refused(doctype: str, imported: Imported, error: Exception) -> MappingError:
+	return MappingError(
+		Problem.of(
+			"erpnext_refused",
+			mark("ERPNext refused the {doctype}: {message}"),
+			mark("Fix what ERPNext names, then press Retry on the QuickBooks Inbound Change."),
+			doctype=doctype,
+			message=strip_html(str(error))[:500],
+		),
+		f"QuickBooks {imported.qbo_entity} {imported.qbo_id}",
+	)
 
 
 def _row_name(key: str) -> str:

@@ -87,12 +87,21 @@ def auto_push_settings(doc: Document) -> frappe._dict | None:
 	"""The company's settings when this document is to be sent automatically on submit (start date aside)."""
 	if doc.flags.get(FROM_QUICKBOOKS_FLAG):  # it records a QuickBooks change: never sent back (no echo)
 		return None
+	if already_in_quickbooks(doc.doctype, doc.name):  # a draft imported from QuickBooks, now submitted
+		return None
 	settings = get_settings(doc.company, _DECISION_FIELDS)
 	if not settings or not settings.enabled or settings.push_mode != "On Submit":
 		return None
 	if not cint(settings.get(PUSHED_DOCTYPES.get(doc.doctype, ""))):
 		return None
 	return settings
+
+
+def already_in_quickbooks(doctype: str, name: str) -> bool:
+	"""The document was made from a QuickBooks record (its Sync Log is Synced with that record's id before it was
+	ever submitted): submitting it links it, it must not create a second record."""
+	log = frappe.db.get_value(SYNC_LOG, log_name(doctype, name), ["status", "qbo_id"], as_dict=True)
+	return bool(log and log.status == Status.SYNCED.value and log.qbo_id)
 
 
 def start_date_reason(settings: frappe._dict, doc: Document) -> str | None:

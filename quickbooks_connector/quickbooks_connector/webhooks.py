@@ -26,6 +26,7 @@ from quickbooks_connector.constants import (
 	CONNECTED,
 	CONNECTION_STATUS,
 	ENABLED,
+	IMPORT_QUICKBOOKS_DOCUMENTS,
 	LAST_CATCH_UP_AT,
 	LAST_WEBHOOK_AT,
 	QUICKBOOKS_VOID_CANCELS,
@@ -165,6 +166,10 @@ def build_inbound_engine(doc: Document) -> InboundEngine:
 		undeposited_funds_ids=frozenset(undeposited),
 		undeposited_funds_account=doc.get(UNDEPOSITED_FUNDS_ACCOUNT) or None,
 		void_cancels=bool(doc.get(QUICKBOOKS_VOID_CANCELS)),
+		import_documents=bool(doc.get(IMPORT_QUICKBOOKS_DOCUMENTS)),
+		tax_code_map=ctx.tax_code_map,
+		tax_accounts=ctx.tax_accounts,
+		exempt_tax_code_id=ctx.exempt_tax_code.id if ctx.exempt_tax_code else "",
 	)
 	return InboundEngine(inbound.reader(get_client(doc)), FrappeInboundPort(doc), settings)
 
