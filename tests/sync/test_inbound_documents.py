@@ -11,7 +11,9 @@ from decimal import Decimal
 import pytest
 
 from quickbooks_connector import inbound
-from quickbooks_connector.inbound import InboundEngine, InboundSettings, MemoryInboundPort
+from quickbooks_connector.inbound import InboundEngine, InboundSettings, MemoryInboundPort, documents
+from quickbooks_connector.mapping.context import QBOTaxCodeRef
+from quickbooks_connector.mapping.errors import MappingError
 
 from .test_inbound import Inbound, settle, subscribe
 
@@ -284,3 +286,48 @@ def test_nothing_is_imported_when_the_setting_is_off_and_a_push_never_is(world, 
 
 	assert back.outcomes and set(back.actions()) <= {"ignored", "unchanged"}
 	assert back.port.created == {}
+
+
+def _taxed(**fields) -> dict:
+	return {
+		"Id": "70",
+		"TxnDate": "2026-11-28",
+		"CustomerRef": {"value": "5", "name": "Acme Corp"},
+		"Line": [
+			{
+				"DetailType": "SalesItemLineDetail",
+				"Amount": "100.00",
+				"SalesItemLineDetail": {"ItemRef": {"value": "9"}, "TaxCodeRef": {"value": "TAX"}},
+			}
+		],
+		"TxnTaxDetail": {"TxnTaxCodeRef": {"value": "3"}, "TotalTax": "8.25"},
+		**fields,
+	}
+
+
+def test_quickbooks_tax_becomes_one_row_on_the_tax_account_mapped_to_its_code_or_the_import_waits():
+	settings = InboundSettings(
+		"1",
+		"Wind Power LLC",
+		"USD",
+		{},
+		tax_code_map={"Sales Tax Payable - WP": QBOTaxCodeRef("3"), "VAT - WP": QBOTaxCodeRef("4")},
+		tax_accounts=frozenset({"Sales Tax Payable - WP", "VAT - WP"}),
+	)
+	items = {"9": documents.ItemMatch("9", "WIDGET-A")}
+
+	doc = documents.build("Invoice", _taxed(), "Acme Corp", items, settings)
+	(row,) = doc["taxes"]
+	assert (row["charge_type"], row["account_head"], row["tax_amount"]) == (
+		"Actual",
+		"Sales Tax Payable - WP",
+		Decimal("8.25"),
+	)
+
+	for obj, code in (
+		(_taxed(TxnTaxDetail={"TxnTaxCodeRef": {"value": "99"}, "TotalTax": "8.25"}), "unmapped_tax"),
+		(_taxed(GlobalTaxCalculation="TaxInclusive"), "tax_inclusive"),
+	):
+		with pytest.raises(MappingError) as refused:
+			documents.build("Invoice", obj, "Acme Corp", items, settings)
+		assert [problem.code for problem in refused.value.problems] == [code]
