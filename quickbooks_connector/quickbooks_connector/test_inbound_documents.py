@@ -85,8 +85,13 @@ class TestInboundDocuments(FrappeTestCase):
 	def deliver(self, entity: str, qbo_id: str, operation: str = "Create") -> list[dict]:
 		"""A webhook event for the record, handled as its job does; the jobs it queues are returned."""
 		event = ChangeEvent(self.world.realm_id, entity, qbo_id, operation, None)
-		with captured_jobs() as jobs:
-			webhooks.handle_events(self.world.settings.name, [event.as_dict()])
+		user = frappe.session.user
+		frappe.set_user("Guest")  # the endpoint's caller, whose session the queued job inherits
+		try:
+			with captured_jobs() as jobs:
+				webhooks.handle_events(self.world.settings.name, [event.as_dict()])
+		finally:
+			frappe.set_user(user)
 		return jobs
 
 	def drafts_of(self, entity: str, qbo_id: str) -> list:
@@ -133,6 +138,9 @@ class TestInboundDocuments(FrappeTestCase):
 
 		(log,) = self.drafts_of("Invoice", made["Id"])
 		self.assertEqual((log.reference_doctype, log.status), ("Sales Invoice", "Synced"))
+		self.assertEqual(
+			frappe.db.get_value(log.reference_doctype, log.reference_name, "owner"), "Administrator"
+		)
 		draft = frappe.get_doc("Sales Invoice", log.reference_name)
 		self.assertEqual((draft.docstatus, draft.customer), (0, sent.customer))
 		self.assertEqual([(row.item_code, flt(row.qty)) for row in draft.items], [(ITEM, 2)])

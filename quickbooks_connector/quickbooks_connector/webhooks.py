@@ -104,6 +104,9 @@ def _signed_by(body: bytes, header: str | None) -> list[tuple[str, str]]:
 
 
 def handle_events(settings: str, events: list[dict]) -> None:
+	# Queued by the endpoint, whose caller is Guest (Intuit): the documents it makes belong to the system, as
+	# those of a scheduled job do, not to Guest.
+	frappe.set_user("Administrator")
 	doc = _receiving(settings)
 	if doc is None:
 		return
