@@ -22,6 +22,7 @@ from quickbooks_connector.constants import (
 )
 from quickbooks_connector.quickbooks_connector import webhooks
 from quickbooks_connector.quickbooks_connector.port import log_name
+from quickbooks_connector.quickbooks_connector.reference_data import fetch_reference_data
 from quickbooks_connector.tests.push_fixtures import PushWorld, captured_jobs, run_job
 
 TOKEN = "bench-verifier-token"
@@ -142,3 +143,63 @@ class TestWebhooks(FrappeTestCase):
 			flt(frappe.db.get_value("Sales Invoice", invoice.name, "outstanding_amount")),
 			flt(held["TotalAmt"]) - 40,
 		)
+
+	def test_a_waiting_payment_is_recorded_after_the_user_maps_its_account_and_presses_retry(self):
+		with captured_jobs() as jobs:
+			invoice = self.world.sales_invoice()
+		for job in jobs:
+			run_job(job)
+		qbo_invoice_id = frappe.db.get_value(SYNC_LOG, log_name("Sales Invoice", invoice.name), "qbo_id")
+		held = self.world.client.read("Invoice", qbo_invoice_id)
+		savings = self.world.client.create(
+			"Account", {"Name": f"Savings {frappe.generate_hash(length=6)}", "AccountType": "Bank"}
+		)
+		payment = self.world.client.create(
+			"Payment",
+			{
+				"CustomerRef": held["CustomerRef"],
+				"TotalAmt": 25,
+				"DepositToAccountRef": {"value": savings["Id"]},
+				"Line": [{"Amount": 25, "LinkedTxn": [{"TxnId": qbo_invoice_id, "TxnType": "Invoice"}]}],
+			},
+		)
+		body = self.notification("Payment", payment["Id"])
+		with captured_jobs() as jobs:
+			self.post(body, inbound.signature(body, TOKEN))
+			for job in list(jobs):
+				run_job(job)
+		change = frappe.get_all(
+			INBOUND_CHANGE,
+			filters={"settings": self.world.settings.name, "qbo_id": payment["Id"], "qbo_entity": "Payment"},
+			fields=["name", "status"],
+		)
+		self.assertEqual([row.status for row in change], ["Waiting"])  # the deposit account is not mapped
+
+		bank = frappe.get_doc(
+			{
+				"doctype": "Account",
+				"account_name": f"QBC Savings {frappe.generate_hash(length=6)}",
+				"parent_account": frappe.db.get_value(
+					"Account", self.world.account("Cash"), "parent_account"
+				),
+				"company": self.world.company,
+				"account_type": "Bank",
+			}
+		).insert(ignore_permissions=True)
+		fetch_reference_data(self.world.settings.name)
+		self.world.settings.reload()
+		self.world.map_account(bank.name, "Bank and Cash", savings["Id"])
+		self.world.settings.save(ignore_permissions=True)
+		with captured_jobs() as jobs:
+			webhooks.retry_inbound(change[0].name)
+			for job in list(jobs):
+				run_job(job)
+
+		self.assertEqual(frappe.db.get_value(INBOUND_CHANGE, change[0].name, "status"), "Recorded")
+		entries = frappe.get_all(
+			"Payment Entry Reference",
+			filters={"reference_name": invoice.name, "docstatus": 1},
+			fields=["parent", "allocated_amount"],
+		)
+		self.assertEqual([flt(row.allocated_amount) for row in entries], [25])
+		self.assertEqual(frappe.db.get_value("Payment Entry", entries[0].parent, "paid_to"), bank.name)

@@ -27,6 +27,7 @@ from quickbooks_connector.constants import (
 	CONNECTION_STATUS,
 	ENABLED,
 	IMPORT_QUICKBOOKS_DOCUMENTS,
+	INBOUND_CHANGE,
 	LAST_CATCH_UP_AT,
 	LAST_WEBHOOK_AT,
 	QUICKBOOKS_VOID_CANCELS,
@@ -42,7 +43,7 @@ from quickbooks_connector.mapping.errors import render
 from quickbooks_connector.quickbooks_connector.context import mapping_context
 from quickbooks_connector.quickbooks_connector.inbound_port import FrappeInboundPort
 from quickbooks_connector.quickbooks_connector.notifications import notify_managers
-from quickbooks_connector.quickbooks_connector.settings import get_client
+from quickbooks_connector.quickbooks_connector.settings import get_client, settings_doc
 from quickbooks_connector.quickbooks_connector.times import stored_to_utc, utc_to_stored
 
 QUEUE = "long"
@@ -83,6 +84,28 @@ def receive() -> dict:
 			)
 		frappe.db.set_value(SETTINGS, settings, LAST_WEBHOOK_AT, now_datetime(), update_modified=False)
 	return {"ok": True}
+
+
+@frappe.whitelist(methods=["POST"])
+def retry_inbound(change: str) -> str:
+	"""Handle a waiting QuickBooks change again, after the user fixed what it waits for (a mapping, an item)."""
+	row = frappe.get_doc(INBOUND_CHANGE, change)
+	settings_doc(row.settings, "write")  # the same right as changing the mappings it may wait for
+	if row.status != "Waiting":
+		frappe.throw(_("Only a waiting change can be retried; this one is {0}.").format(_(row.status)))
+	event = ChangeEvent(row.realm_id, row.qbo_entity, row.qbo_id, "Update", None)
+	frappe.enqueue(
+		"quickbooks_connector.quickbooks_connector.webhooks.handle_events",
+		queue=QUEUE,
+		job_id=f"qbo-inbound-retry::{row.name}",
+		deduplicate=True,
+		enqueue_after_commit=True,
+		settings=row.settings,
+		events=[event.as_dict()],
+	)
+	return _("Queued: QuickBooks {0} {1} is read again and recorded if nothing is missing any more.").format(
+		row.qbo_entity, row.qbo_id
+	)
 
 
 def _signed_by(body: bytes, header: str | None) -> list[tuple[str, str]]:

@@ -21,7 +21,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, add_to_date, now_datetime, nowdate
 from frappe.utils.password import get_decrypted_password, set_encrypted_password
 
-from quickbooks_connector.constants import LINK, SETTINGS, SYNC_LOG
+from quickbooks_connector.constants import INBOUND_CHANGE, LINK, SETTINGS, SYNC_LOG
 from quickbooks_connector.qbo import Tokens
 from quickbooks_connector.quickbooks_connector import (
 	connection,
@@ -30,6 +30,7 @@ from quickbooks_connector.quickbooks_connector import (
 	push,
 	reference_data,
 	token_refresh,
+	webhooks,
 )
 from quickbooks_connector.quickbooks_connector.company_details import update_company_details
 from quickbooks_connector.quickbooks_connector.port import log_name
@@ -389,6 +390,22 @@ class TestPushPermissions(SecurityTestCase):
 		with self.assertRaises(frappe.PermissionError):
 			copy.insert(ignore_permissions=True)
 
+	def waiting_change(self) -> str:
+		"""A payment made in QuickBooks that waits for a mapping (as the webhook job records one)."""
+		row = frappe.get_doc(
+			{
+				"doctype": INBOUND_CHANGE,
+				"settings": self.settings.name,
+				"realm_id": self.settings.realm_id,
+				"qbo_entity": "Payment",
+				"qbo_id": "990001",
+				"status": "Waiting",
+			}
+		)
+		row.name = f"{self.settings.realm_id}:Payment:990001"
+		row.db_insert()
+		return row.name
+
 	def test_every_whitelisted_method_checks_more_than_login(self):
 		invoice = self.invoice()
 		log = log_name("Sales Invoice", invoice.name)
@@ -422,6 +439,8 @@ class TestPushPermissions(SecurityTestCase):
 			"report.quickbooks_reconciliation.quickbooks_reconciliation.refresh": lambda: (
 				reconciliation_report.refresh(COMPANY, nowdate(), nowdate())
 			),
+			# write on the settings the change came to
+			"webhooks.retry_inbound": lambda: webhooks.retry_inbound(self.waiting_change()),
 		}
 		# Checked elsewhere: the callback's state is bound to the user who started it, pop_notice returns only
 		# the caller's own notice; the webhook endpoint's credential is Intuit's signature, checked first
