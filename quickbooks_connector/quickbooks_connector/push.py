@@ -36,6 +36,7 @@ from quickbooks_connector.constants import (
 )
 from quickbooks_connector.mapping.errors import render
 from quickbooks_connector.mapping.registry import PUSHED_TYPES, pushed_type
+from quickbooks_connector.qbo.errors import QBOError
 from quickbooks_connector.quickbooks_connector.company_details import refresh_preferences_if_stale
 from quickbooks_connector.quickbooks_connector.context import PUSHED_DOCTYPES, mapping_context, sync_policy
 from quickbooks_connector.quickbooks_connector.notifications import notify
@@ -687,11 +688,15 @@ def _backfill_documents(
 def _push_chunk(engine: PushEngine, chunk: list[tuple[str, str]]):
 	try:
 		return engine.push_many(chunk)
+	except QBOError:
+		# QuickBooks (its token endpoint, say) failed between the batch calls: each document gets its own
+		# attempt, whose record says what QuickBooks answered; nothing to report as a defect.
+		frappe.db.rollback()
 	except Exception:
 		# The engine records failures itself; this is a bug path. One by one, every document still gets a record.
 		frappe.db.rollback()
 		log_error(_("QuickBooks backfill: batch failed, pushing one by one"))
-		return [engine.push(doctype, name, manual=True) for doctype, name in chunk]
+	return [engine.push(doctype, name, manual=True) for doctype, name in chunk]
 
 
 def _notify_backfill_done(settings: str, user: str, total: int, counts: dict[str, int]) -> None:

@@ -11,8 +11,10 @@ from frappe.utils import add_days, now_datetime, nowdate
 
 from quickbooks_connector.constants import SETTINGS, SYNC_LOG, SYNC_STATUS_FIELD
 from quickbooks_connector.mapping.money import money
+from quickbooks_connector.qbo.errors import ServerError
 from quickbooks_connector.quickbooks_connector import port, push
 from quickbooks_connector.quickbooks_connector.port import lock_key, log_name
+from quickbooks_connector.sync import PushEngine
 from quickbooks_connector.tests.push_fixtures import (
 	CUSTOMER,
 	UNMAPPED_INCOME,
@@ -436,3 +438,25 @@ class TestBackfill(PushTestCase):
 				},
 			)
 		)
+
+	def test_quickbooks_failing_between_batch_calls_sends_the_chunk_one_by_one_without_an_error_log(self):
+		self.world.set_settings(push_mode="Manual Only")
+		with captured_jobs():
+			invoices = [self.world.sales_invoice() for _ in range(2)]
+		with captured_jobs() as jobs:
+			push.start_backfill(self.world.settings.name, nowdate(), nowdate(), ["Sales Invoice"])
+		error_logs = frappe.db.count("Error Log")
+		token_endpoint_down = ServerError("An application error has occurred while processing your request")
+
+		# The job commits after every chunk (and rolls back before going one by one); here the test's own
+		# rollback must still undo everything.
+		with (
+			patch.object(frappe.db, "commit"),
+			patch.object(frappe.db, "rollback"),
+			patch.object(PushEngine, "push_many", side_effect=token_endpoint_down),
+		):
+			run_job(jobs[0])
+
+		for doc in invoices:
+			self.assert_synced(doc)
+		self.assertEqual(frappe.db.count("Error Log"), error_logs)
