@@ -16,10 +16,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 import frappe
-from frappe.contacts.doctype.address.address import get_default_address
 from frappe.model.document import Document
-
-from erpnext.accounts.party import get_default_contact, get_party_account_currency, get_party_shipping_address
 
 from quickbooks_connector.constants import (
 	PDF_PRINT_FORMATS,
@@ -33,6 +30,7 @@ from quickbooks_connector.mapping.errors import render_all
 from quickbooks_connector.mapping.gl_journal import GL_ROWS
 from quickbooks_connector.mapping.money import money
 from quickbooks_connector.quickbooks_connector.links import Links
+from quickbooks_connector.quickbooks_connector.party_loader import load_parties, load_party
 from quickbooks_connector.quickbooks_connector.settings import record_url
 from quickbooks_connector.quickbooks_connector.stock_ledger import (
 	gl_rows,
@@ -43,7 +41,6 @@ from quickbooks_connector.quickbooks_connector.times import epoch_to_stored, sto
 from quickbooks_connector.sync.port import DocumentBusy, DocumentNotFound
 from quickbooks_connector.sync.records import ErrorKind, Status, SyncRecord
 
-ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "state", "pincode", "country")
 LOCK_WAIT_SECONDS = 120  # a push of one document with its dependencies takes seconds, even when throttled
 _MONEY_FIELDS = ("erp_total", "erp_tax", "qbo_total", "qbo_tax")
 _TIME_FIELDS = ("next_retry_at", "last_attempt_at", "synced_at")
@@ -107,19 +104,29 @@ class FrappePort:
 			self._parties[key] = self._load_party(party_type, name)
 		return copy.deepcopy(self._parties[key])
 
+	def get_parties(self, party_type: str, names: Sequence[str]) -> dict[str, dict]:
+		"""Many parties at once, as `get_party` gives each (a backfill chunk's new ones: one query per table)."""
+		missing = [name for name in dict.fromkeys(names) if (party_type, name) not in self._parties]
+		if missing and party_type in ("Customer", "Supplier"):
+			for name, party in load_parties(party_type, missing, self.company).items():
+				self._parties[(party_type, name)] = party
+		parties = {}
+		for name in dict.fromkeys(names):
+			try:
+				parties[name] = self.get_party(party_type, name)
+			except DocumentNotFound:
+				continue
+		return parties
+
 	def _load_party(self, party_type: str, name: str) -> dict:
-		if not frappe.db.exists(party_type, name):
-			raise DocumentNotFound(f"{party_type} {name} does not exist")
-		party = plain_dict(frappe.get_doc(party_type, name))
 		# names and e-mail are all a QuickBooks Employee takes (employee_payload)
 		if party_type == "Employee":
-			return party
-		party.update(_contact_details(party_type, party))
-		party["billing_address"] = _address(
-			party.get(f"{party_type.lower()}_primary_address") or get_default_address(party_type, name)
-		)
-		party["shipping_address"] = _address(get_party_shipping_address(party_type, name))
-		party["party_account_currency"] = get_party_account_currency(party_type, name, self.company)
+			if not frappe.db.exists(party_type, name):
+				raise DocumentNotFound(f"{party_type} {name} does not exist")
+			return plain_dict(frappe.get_doc(party_type, name))
+		party = load_party(party_type, name, self.company)
+		if party is None:
+			raise DocumentNotFound(f"{party_type} {name} does not exist")
 		return party
 
 	def get_pdf(self, doctype: str, name: str) -> bytes | None:
@@ -296,32 +303,6 @@ def set_documents_status(statuses: Iterable[tuple[str, str, str]]) -> None:
 		frappe.db.sql(
 			f"update `tab{doctype}` set `{SYNC_STATUS_FIELD}` = %s where name in %s", (status, tuple(names))
 		)
-
-
-# Parties --------------------------------------------------------------------------------------------------
-
-
-def _contact_details(party_type: str, party: dict) -> dict:
-	contact = party.get(f"{party_type.lower()}_primary_contact") or get_default_contact(
-		party_type, party["name"]
-	)
-	details = {"email": party.get("email_id"), "phone": None, "mobile": party.get("mobile_no")}
-	if contact:
-		email, phone, mobile = frappe.db.get_value(
-			"Contact", contact, ["email_id", "phone", "mobile_no"]
-		) or (
-			None,
-			None,
-			None,
-		)
-		details.update(email=email or details["email"], phone=phone, mobile=mobile or details["mobile"])
-	return details
-
-
-def _address(name: str | None) -> dict | None:
-	if not name:
-		return None
-	return frappe.db.get_value("Address", name, list(ADDRESS_FIELDS), as_dict=True)
 
 
 def _record_url_builder(settings: Document):

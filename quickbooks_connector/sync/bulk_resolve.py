@@ -44,6 +44,7 @@ from quickbooks_connector import mapping
 from quickbooks_connector.mapping import Dependencies, ItemSpec, PartySpec
 from quickbooks_connector.qbo import BatchOperation
 from quickbooks_connector.sync.idempotency import payload_hash, request_id
+from quickbooks_connector.sync.port import parties_of
 from quickbooks_connector.sync.resolve import ANY_ACTIVE, Resolver
 
 log = logging.getLogger(__name__)
@@ -96,9 +97,7 @@ class BulkResolver:
 
 	def _steps(self, parties: list[PartySpec], items: list[ItemSpec]) -> Steps:
 		"""One chunk's resolution: look-ups, then creates; the network calls are yielded, the rest runs here."""
-		erpnext = {
-			(spec.kind, spec.name): self.port.get_party(spec.erpnext_doctype, spec.name) for spec in parties
-		}
+		erpnext = self._erpnext_parties(parties)
 		emails = {key: _email(party) for key, party in erpnext.items()}
 		names = {
 			(spec.kind, spec.name): mapping.display_name_candidates(spec.name, spec.kind) for spec in parties
@@ -191,6 +190,14 @@ class BulkResolver:
 				)
 			)
 		return creates
+
+	def _erpnext_parties(self, parties: list[PartySpec]) -> dict[Key, dict]:
+		"""The chunk's ERPNext parties, loaded together (one query per table on the Frappe port)."""
+		names: dict[str, list[str]] = {}
+		for spec in parties:
+			names.setdefault(spec.erpnext_doctype, []).append(spec.name)
+		loaded = {doctype: parties_of(self.port, doctype, group) for doctype, group in names.items()}
+		return {(spec.kind, spec.name): loaded[spec.erpnext_doctype][spec.name] for spec in parties}
 
 	def _link_party(self, spec: PartySpec, qbo_party: dict) -> None:
 		try:

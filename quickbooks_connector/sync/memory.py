@@ -41,6 +41,13 @@ class MemoryPort:
 		except KeyError:
 			raise DocumentNotFound(f"{party_type} {name} does not exist")
 
+	def get_parties(self, party_type: str, names: Sequence[str]) -> dict[str, dict]:
+		return {
+			name: copy.deepcopy(self.parties[(party_type, name)])
+			for name in names
+			if (party_type, name) in self.parties
+		}
+
 	def get_pdf(self, doctype: str, name: str) -> bytes | None:
 		"""A small PDF-like file naming the document (tests and the demo do not render print formats)."""
 		if self.pdf_error is not None:

@@ -28,6 +28,10 @@ class SyncPort(Protocol):
 	def get_party(self, party_type: str, name: str) -> dict:
 		"""Customer/Supplier dict plus "email", "phone", "billing_address", "shipping_address"."""
 
+	def get_parties(self, party_type: str, names: Sequence[str]) -> dict[str, dict]:
+		"""Many parties by name, each as `get_party` gives it; names that do not exist are left out. Optional: a
+		port without it is asked `get_party` party by party (`parties_of`)."""
+
 	def get_record(self, doctype: str, name: str) -> SyncRecord | None: ...
 
 	def save_record(self, record: SyncRecord) -> None:
@@ -50,3 +54,14 @@ class SyncPort(Protocol):
 
 	def lock(self, doctype: str, name: str) -> AbstractContextManager[None]:
 		"""Serialises work on one document across workers; raises DocumentBusy when it cannot get the lock."""
+
+
+def parties_of(port: SyncPort, party_type: str, names: Sequence[str]) -> dict[str, dict]:
+	"""`port.get_parties`, or `get_party` one by one on a port without it; raises DocumentNotFound for a name
+	that does not exist, as `get_party` does."""
+	bulk = getattr(port, "get_parties", None)
+	parties = bulk(party_type, names) if bulk else {name: port.get_party(party_type, name) for name in names}
+	for name in names:
+		if name not in parties:
+			raise DocumentNotFound(f"{party_type} {name} does not exist")
+	return parties

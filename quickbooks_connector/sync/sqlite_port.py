@@ -41,6 +41,7 @@ from quickbooks_connector.sync.records import ErrorKind, Status, SyncRecord
 LOCK_TIMEOUT_SECONDS = 120.0  # as long as the Frappe port waits for a document's named lock
 LEASE_SECONDS = 30.0
 POLL_SECONDS = 0.02
+_IN_CHUNK = 500  # names per IN (...): below SQLite's oldest limit of 999 parameters
 
 SCHEMA = """
 create table if not exists documents (
@@ -352,6 +353,19 @@ class SQLitePort:
 		if not rows:
 			raise DocumentNotFound(f"{party_type} {name} does not exist")
 		return json.loads(rows[0][0])
+
+	def get_parties(self, party_type: str, names: Sequence[str]) -> dict[str, dict]:
+		wanted = list(dict.fromkeys(names))
+		parties: dict[str, dict] = {}
+		for start in range(0, len(wanted), _IN_CHUNK):
+			part = wanted[start : start + _IN_CHUNK]
+			marks = ", ".join("?" * len(part))
+			rows = self._db.execute(
+				f"select name, data from parties where party_type = ? and name in ({marks})",
+				(party_type, *part),
+			)
+			parties.update((name, json.loads(data)) for name, data in rows)
+		return {name: parties[name] for name in wanted if name in parties}
 
 	# Sync records -----------------------------------------------------------------------------------------
 
