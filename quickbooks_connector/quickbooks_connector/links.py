@@ -1,11 +1,11 @@
 """QuickBooks Link rows: which QuickBooks record an ERPNext record (or a mapping key) is, per connection and
 QuickBooks company.
 
-The one module that creates and changes them. The push records what it created (`Links.set_pushed`, through the
-Link controller and its uniqueness checks); the party import records what it imported or matched
-(`Links.set_imported`) and what QuickBooks deleted (`Links.mark_deleted`). Links are read-only in the desk and their
-controller refuses every write that does not carry the connector's flag (`constants.CONNECTOR_WRITE_FLAG`, set here
-by `as_connector`).
+The one module that creates and changes them. The push records what it created (`Links.set_pushed`: a new link as
+one plain INSERT, kept unique by the table's unique indexes; a changed one through the Link controller and its
+checks); the party import records what it imported or matched (`Links.set_imported`) and what QuickBooks deleted
+(`Links.mark_deleted`). Links are read-only in the desk and their controller refuses every write that does not carry
+the connector's flag (`constants.CONNECTOR_WRITE_FLAG`, set here by `as_connector`).
 """
 
 from datetime import datetime
@@ -14,7 +14,7 @@ import frappe
 from frappe.model.document import Document
 from frappe.utils import now_datetime
 
-from quickbooks_connector.constants import CONNECTOR_WRITE_FLAG, LINK
+from quickbooks_connector.constants import CONNECTOR_WRITE_FLAG, LINK, REALM_ID, SETTINGS
 
 
 class Links:
@@ -50,21 +50,30 @@ class Links:
 		if existing:
 			link = frappe.get_doc(LINK, existing)
 			link.qbo_id = qbo_id
-		else:
-			doctype, erpnext_name = erpnext_record(qbo_entity, key)
-			link = frappe.get_doc(
-				{
-					"doctype": LINK,
-					"settings": self.settings,
-					"realm_id": self.realm_id,
-					"qbo_entity": qbo_entity,
-					"erpnext_key": key,
-					"erpnext_doctype": doctype,
-					"erpnext_name": erpnext_name,
-					"qbo_id": qbo_id,
-				}
-			)
-		as_connector(link).save(ignore_permissions=True)
+			as_connector(link).save(ignore_permissions=True)
+			return
+		self._insert_pushed(qbo_entity, key, qbo_id)
+
+	def _insert_pushed(self, qbo_entity: str, key: str, qbo_id: str) -> None:
+		"""A new link as one INSERT: a backfill makes one per new party and item. What the controller's checks
+		would refuse the table's unique indexes refuse too (one link per key and one per QuickBooks record in a
+		QuickBooks company: UniqueValidationError either way); the rest of its validation has nothing to do for a
+		link the push writes (key, realm and connector flag all set here)."""
+		doctype, erpnext_name = erpnext_record(qbo_entity, key)
+		link = frappe.get_doc(
+			{
+				"doctype": LINK,
+				"settings": self.settings,
+				"realm_id": self.realm_id or frappe.db.get_value(SETTINGS, self.settings, REALM_ID) or "",
+				"qbo_entity": qbo_entity,
+				"erpnext_key": key,
+				"erpnext_doctype": doctype,
+				"erpnext_name": erpnext_name,
+				"qbo_id": qbo_id,
+			}
+		)
+		link._validate_length()  # a key longer than its column fails here, not truncated by the database
+		as_connector(link).db_insert()
 
 	def set_imported(
 		self,

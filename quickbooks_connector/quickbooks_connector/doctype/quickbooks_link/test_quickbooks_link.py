@@ -53,6 +53,17 @@ class TestQuickBooksLink(FrappeTestCase):
 		with self.assertRaises(frappe.UniqueValidationError):
 			self.new_link(erpnext_key="Someone Else", qbo_id="58")
 
+	def test_a_pushed_link_keeps_one_record_per_key_and_one_key_per_record(self):
+		self.port.set_link("Customer", CUSTOMER, "58")
+		other_port = FrappePort(self.world.settings)  # another worker: nothing cached
+
+		with self.assertRaises(frappe.UniqueValidationError):
+			other_port.links._insert_pushed("Customer", CUSTOMER, "60")
+		with self.assertRaises(frappe.UniqueValidationError):
+			other_port.set_link("Customer", "Someone Else", "58")
+		self.assertEqual(frappe.db.count(LINK, {**self.this_realm(), "qbo_id": "58"}), 1)
+		self.assertEqual(other_port.get_link("Customer", CUSTOMER), "58")
+
 	def test_key_defaults_to_the_erpnext_name_as_the_party_import_writes_it(self):
 		link = self.new_link(erpnext_doctype="Customer", erpnext_name=CUSTOMER, qbo_id="61")
 
