@@ -200,17 +200,30 @@ class InboundEngine:
 		if not any(line.name for line in lines):
 			return Outcome("ignored", "pays nothing the connector sent")
 		imported = imported or Imported(key, entity, str(obj["Id"]))
+		return self._record(
+			imported, obj, lambda: self._build(entity, obj, lines), self.port.create_document, ""
+		)
+
+	def _record(
+		self,
+		imported: Imported,
+		obj: dict,
+		build: Callable[[], dict],
+		create: Callable[[dict, Imported], str],
+		what: str,
+	) -> Outcome:
+		"""Builds and creates the ERPNext document of a QuickBooks record, or keeps why it waits."""
 		imported.sync_token = obj.get("SyncToken")
 		try:
-			doc = self._build(entity, obj, lines)
-			name = self.port.create_document(doc, imported)
+			doc = build()
+			name = create(doc, imported)
 		except MappingError as error:
 			imported.problems = [problem.as_dict() for problem in error.with_heading]
 			self.port.save_import(imported)
 			return Outcome("waiting", str(error), problems=imported.problems)
 		imported.doctype, imported.name, imported.problems = doc["doctype"], name, []
 		self.port.save_import(imported)
-		return Outcome("created", f"{doc['doctype']} {name}", (doc["doctype"], name))
+		return Outcome("created", f"{what}{doc['doctype']} {name}", (doc["doctype"], name))
 
 	def _targets(self, entity: str, obj: dict) -> list[Target]:
 		lines = []
@@ -241,17 +254,7 @@ class InboundEngine:
 				self.port.save_import(imported)
 			return Outcome("ignored", "voided or deleted before it was imported")
 		imported = imported or Imported(key, entity, str(obj["Id"]))
-		imported.sync_token = obj.get("SyncToken")
-		try:
-			doc = self._draft(entity, obj)
-			name = self.port.create_draft(doc, imported)
-		except MappingError as error:
-			imported.problems = [problem.as_dict() for problem in error.with_heading]
-			self.port.save_import(imported)
-			return Outcome("waiting", str(error), problems=imported.problems)
-		imported.doctype, imported.name, imported.problems = doc["doctype"], name, []
-		self.port.save_import(imported)
-		return Outcome("created", f"draft {doc['doctype']} {name}", (doc["doctype"], name))
+		return self._record(imported, obj, lambda: self._draft(entity, obj), self.port.create_draft, "draft ")
 
 	def _draft(self, entity: str, obj: dict) -> dict:
 		party_key = self.port.linked_key(

@@ -139,20 +139,7 @@ class FrappeInboundPort:
 			new.flags[FROM_QUICKBOOKS_FLAG] = True
 			new.flags.ignore_permissions = True
 			new.insert()
-			upsert_log(
-				new.doctype,
-				new.name,
-				{
-					"status": Status.SYNCED.value,
-					"qbo_entity": imported.qbo_entity,
-					"qbo_id": imported.qbo_id,
-					"sync_token": imported.sync_token,
-					"synced_at": now_datetime(),
-					"error": None,
-				},
-				self.company,
-				self.settings,
-			)
+			self._link(new.doctype, new.name, imported)
 			new.submit()
 		except frappe.ValidationError as error:
 			frappe.db.rollback(save_point=SAVEPOINT)
