@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import frappe
 from frappe import _
@@ -276,9 +277,9 @@ def explanation_html(settings_name: str, explanation: Any) -> str:
 	links = []
 	if explanation.document:
 		doctype, name = explanation.document
-		links.append(_link(f"/app/{frappe.scrub(doctype).replace('_', '-')}/{name}", name))
+		links.append(_link(f"/app/{frappe.scrub(doctype).replace('_', '-')}/{quote(name, safe='')}", name))
 	if explanation.sync_log:
-		links.append(_link(f"/app/quickbooks-sync-log/{explanation.sync_log}", _("Sync Log")))
+		links.append(_link(f"/app/quickbooks-sync-log/{quote(explanation.sync_log, safe='')}", _("Sync Log")))
 	if explanation.qbo_record:
 		url = record_url(settings_name, *explanation.qbo_record)
 		if url:

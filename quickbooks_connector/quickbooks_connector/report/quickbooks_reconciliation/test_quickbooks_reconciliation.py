@@ -96,6 +96,8 @@ class TestQuickBooksReconciliation(FrappeTestCase):
 		self.assertEqual(self.differences(rows)["Office Rent"] - before.get("Office Rent", 0), -amount)
 		self.assertIn(invoice.name, rent["explanation"])
 		self.assertIn(f"/app/purchase-invoice/{invoice.name}", rent["explanation"])
+		# the Sync Log's name ("Purchase Invoice::ACC-...") travels encoded in its link
+		self.assertIn(f"/app/quickbooks-sync-log/Purchase%20Invoice%3A%3A{invoice.name}", rent["explanation"])
 		self.assertIn("waiting", rent["explanation"])
 
 	def test_a_transaction_made_in_quickbooks_is_its_difference_with_its_link(self):
