@@ -38,16 +38,16 @@ never runs by itself; the skip reason says so), and entries with nothing to post
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import product
 
 from quickbooks_connector.mapping.context import CREDIT_CARD, MappingContext, QBOAccountRef
 from quickbooks_connector.mapping.dimensions import NO_TAGS, Dimensions, Tags, tags_of
 from quickbooks_connector.mapping.errors import MappingError, Problem, Problems, _
 from quickbooks_connector.mapping.lines import (
 	AccountBook,
+	cent_splits,
 	check_currency,
 	currency_arguments,
 	currency_fields,
@@ -56,7 +56,7 @@ from quickbooks_connector.mapping.lines import (
 	party_account_field,
 	rate_within,
 )
-from quickbooks_connector.mapping.money import CENT, ZERO, fmt, money, plain, to_decimal
+from quickbooks_connector.mapping.money import ZERO, fmt, money, plain, to_decimal
 from quickbooks_connector.mapping.naming import doc_number, plain_text, private_note, reference_number
 from quickbooks_connector.mapping.payload import Origin, QBOPayload, Skip
 from quickbooks_connector.mapping.purchase import pay_from
@@ -474,20 +474,12 @@ def _in_currency(rows: list[Row], home: str) -> tuple[list[Decimal], Decimal] | 
 	if not homes:
 		return ([row.amount for row in rows], rate) if not sum(a for a, _h in foreign) else None
 	rest = -sum((amount for amount, _home in foreign), ZERO)
-	for split in _splits([money(amount / rate) for amount in homes], rest):
+	for split in cent_splits([money(amount / rate) for amount in homes], rest):
 		found = rate_within([*foreign, *zip(split, homes, strict=True)], rate)
 		if found is not None:
 			converted = iter(split)
 			return [row.amount if row.currency != home else next(converted) for row in rows], found
 	return None
-
-
-def _splits(amounts: list[Decimal], total: Decimal) -> Iterator[list[Decimal]]:
-	"""`amounts` with each moved by at most a cent (the last one taking the rest) so that they add up to `total`."""
-	for moves in product((ZERO, CENT, -CENT), repeat=min(len(amounts) - 1, 4)):
-		moved = [amount + move for amount, move in zip(amounts, moves, strict=False)]
-		moved += amounts[len(moved) : len(amounts) - 1]
-		yield [*moved, total - sum(moved, ZERO)]
 
 
 def _parties(

@@ -8,9 +8,10 @@ recording all gaps in one `Problems` list.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from itertools import product
 from typing import Literal
 
 from quickbooks_connector.mapping import currencies
@@ -18,7 +19,7 @@ from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef, 
 from quickbooks_connector.mapping.dimensions import NO_TAGS, Tags, tags_of
 from quickbooks_connector.mapping.errors import Problems, _
 from quickbooks_connector.mapping.limits import QTY_PRICE_PLACES, fits_qty_or_price
-from quickbooks_connector.mapping.money import ZERO, fmt, money, plain, round_to, to_decimal
+from quickbooks_connector.mapping.money import CENT, ZERO, fmt, money, plain, round_to, to_decimal
 from quickbooks_connector.mapping.naming import DESCRIPTION_MAX, plain_text
 from quickbooks_connector.mapping.payload import Origin
 from quickbooks_connector.mapping.taxes import TaxRow, accounts_taxing_row
@@ -500,6 +501,14 @@ def rate_converting(amount: Decimal, home: Decimal, rate: Decimal) -> Decimal:
 	if rate == 1 or not amount or not home:
 		return rate
 	return rate_within([(amount, home)], rate) or rate
+
+
+def cent_splits(amounts: list[Decimal], total: Decimal) -> Iterator[list[Decimal]]:
+	"""`amounts` with each moved by at most a cent (the last one taking the rest) so that they add up to `total`."""
+	for moves in product((ZERO, CENT, -CENT), repeat=min(len(amounts) - 1, 4)):
+		moved = [amount + move for amount, move in zip(amounts, moves, strict=False)]
+		moved += amounts[len(moved) : len(amounts) - 1]
+		yield [*moved, total - sum(moved, ZERO)]
 
 
 def rate_within(pairs: Sequence[tuple[Decimal, Decimal]], rate: Decimal) -> Decimal | None:

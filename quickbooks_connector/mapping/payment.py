@@ -36,10 +36,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import product
 
 from quickbooks_connector.mapping import gl_journal, journal
 from quickbooks_connector.mapping.context import MappingContext, QBOAccountRef
@@ -47,6 +46,7 @@ from quickbooks_connector.mapping.dimensions import DEPARTMENT_REF, Dimensions, 
 from quickbooks_connector.mapping.errors import MappingError, Problem, Problems, _
 from quickbooks_connector.mapping.lines import (
 	AccountBook,
+	cent_splits,
 	check_currency,
 	currency_arguments,
 	currency_fields,
@@ -56,7 +56,7 @@ from quickbooks_connector.mapping.lines import (
 	rate_converting,
 	rate_within,
 )
-from quickbooks_connector.mapping.money import CENT, ZERO, fmt, money, to_decimal
+from quickbooks_connector.mapping.money import ZERO, fmt, money, to_decimal
 from quickbooks_connector.mapping.naming import doc_number, private_note, reference_number
 from quickbooks_connector.mapping.payload import Origin, QBOPayload, Skip
 from quickbooks_connector.mapping.purchase import pay_from
@@ -551,19 +551,11 @@ def _in_party_currency(
 		return deductions, rate
 	amounts = [amount for _, amount in deductions]
 	home_total = sum(amounts, ZERO)
-	for split in _splits([money(amount / rate) for amount in amounts], party_total):
+	for split in cent_splits([money(amount / rate) for amount in amounts], party_total):
 		found = rate_within([*zip(split, amounts, strict=True), (party_total, home_total)], rate)
 		if found is not None:
 			return list(zip([account for account, _ in deductions], split, strict=True)), found
 	return None
-
-
-def _splits(amounts: list[Decimal], total: Decimal) -> Iterator[list[Decimal]]:
-	"""`amounts` with each moved by at most a cent (the last one taking the rest) so that they add up to `total`."""
-	for moves in product((ZERO, CENT, -CENT), repeat=min(len(amounts) - 1, 4)):
-		moved = [amount + move for amount, move in zip(amounts, moves, strict=False)]
-		moved += amounts[len(moved) : len(amounts) - 1]
-		yield [*moved, total - sum(moved, ZERO)]
 
 
 def _check_bank_currency(
