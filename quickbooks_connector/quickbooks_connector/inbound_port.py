@@ -135,24 +135,11 @@ class FrappeInboundPort:
 		payment waits with."""
 		frappe.db.savepoint(SAVEPOINT)
 		try:
-			new = frappe.get_doc(_frappe_values(doc))
-			new.flags[FROM_QUICKBOOKS_FLAG] = True
-			new.flags.ignore_permissions = True
-			new.insert()
-			self._link(new.doctype, new.name, imported)
+			new = self._insert_linked(doc, imported)
 			new.submit()
 		except frappe.ValidationError as error:
 			frappe.db.rollback(save_point=SAVEPOINT)
-			raise MappingError(
-				Problem.of(
-					"erpnext_refused",
-					mark("ERPNext refused the {doctype}: {message}"),
-					mark("Fix what ERPNext names, then press Retry on the QuickBooks Inbound Change."),
-					doctype=doc["doctype"],
-					message=strip_html(str(error))[:500],
-				),
-				f"QuickBooks {imported.qbo_entity} {imported.qbo_id}",
-			)
+			raise _refused(doc["doctype"], imported, error) from error
 		return new.name
 
 	def create_draft(self, doc: dict, imported: Imported) -> str:
@@ -160,15 +147,20 @@ class FrappeInboundPort:
 		leaves a document that already is a QuickBooks record alone, so submitting the draft sends nothing."""
 		frappe.db.savepoint(SAVEPOINT)
 		try:
-			new = frappe.get_doc(_frappe_values(doc))
-			new.flags[FROM_QUICKBOOKS_FLAG] = True
-			new.flags.ignore_permissions = True
-			new.insert()
-			self._link(new.doctype, new.name, imported)
+			new = self._insert_linked(doc, imported)
 		except frappe.ValidationError as error:
 			frappe.db.rollback(save_point=SAVEPOINT)
 			raise _refused(doc["doctype"], imported, error) from error
 		return new.name
+
+	def _insert_linked(self, doc: dict, imported: Imported) -> Document:
+		"""The document inserted as one recording a QuickBooks change (never sent back) and linked to its record."""
+		new = frappe.get_doc(_frappe_values(doc))
+		new.flags[FROM_QUICKBOOKS_FLAG] = True
+		new.flags.ignore_permissions = True
+		new.insert()
+		self._link(new.doctype, new.name, imported)
+		return new
 
 	def update_draft(self, doctype: str, name: str, doc: dict, imported: Imported) -> None:
 		"""The draft takes QuickBooks' values again (lines and taxes replaced); a submitted one is never touched."""
