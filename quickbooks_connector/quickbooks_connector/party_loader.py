@@ -103,18 +103,23 @@ def _add_contacts(party_type: str, parties: dict[str, dict]) -> None:
 	for row in linked:  # ordered as get_default_contact orders: primary first, then billing
 		if row.is_primary_contact or row.is_billing_contact:
 			default.setdefault(row.link_name, row)
-	named = {party[field] for party in parties.values() if party.get(field)}
-	by_name = {row.name: row for row in linked if row.name in named}
-	missing = named - set(by_name)
-	if missing:
-		for row in frappe.get_all(
-			"Contact", filters={"name": ["in", list(missing)]}, fields=["name", *CONTACT_FIELDS]
-		):
-			by_name[row.name] = row
+	by_name = _named(parties, field, linked, "Contact", CONTACT_FIELDS)
 	for name, party in parties.items():
 		# a primary contact field naming a contact that is gone gives none, as ERPNext's get_value does
 		contact = by_name.get(party[field]) if party.get(field) else default.get(name)
 		party.update(contact_details(party, contact))
+
+
+def _named(parties: dict[str, dict], field: str, linked: list, doctype: str, fields: Sequence[str]) -> dict:
+	"""The contacts or addresses the parties' primary field names, by name: from the linked rows already read, the
+	others (linked to no party of theirs) read by name."""
+	named = {party[field] for party in parties.values() if party.get(field)}
+	by_name = {row.name: row for row in linked if row.name in named}
+	missing = named - set(by_name)
+	if missing:
+		for row in frappe.get_all(doctype, filters={"name": ["in", list(missing)]}, fields=["name", *fields]):
+			by_name[row.name] = row
+	return by_name
 
 
 # Addresses ------------------------------------------------------------------------------------------------
@@ -132,14 +137,7 @@ def _add_addresses(party_type: str, parties: dict[str, dict]) -> None:
 	by_party: dict[str, list] = {}
 	for row in linked:  # primary ones first
 		by_party.setdefault(row.link_name, []).append(row)
-	named = {party[field] for party in parties.values() if party.get(field)}
-	by_name = {row.name: row for row in linked if row.name in named}
-	missing = named - set(by_name)
-	if missing:
-		for row in frappe.get_all(
-			"Address", filters={"name": ["in", list(missing)]}, fields=["name", *ADDRESS_FIELDS]
-		):
-			by_name[row.name] = row
+	by_name = _named(parties, field, linked, "Address", ADDRESS_FIELDS)
 	for name, party in parties.items():
 		own = by_party.get(name, [])
 		billing = by_name.get(party[field]) if party.get(field) else (own[0] if own else None)
